@@ -1,0 +1,48 @@
+"""Template variables against their declarations (PL002, PL003)."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+
+from promptlint.context import CheckContext
+from promptlint.findings import Finding
+from promptlint.model import Document
+
+# Where each format declares its variables, for messages that say where to add one.
+DECLARED_IN = {
+    "native": "'variables'",
+    "prompty": "'inputs' in the front matter",
+    "dotprompt": "'input.schema' in the front matter",
+    "markdown": "'inputs' in the front matter",
+}
+
+
+def undeclared_variable(document: Document, context: CheckContext) -> Iterator[Finding]:
+    if not document.declares_variables or document.format is None:
+        return
+    declared = set(document.variables)
+    where = DECLARED_IN.get(document.format, "the variable declarations")
+    for use in document.variable_uses():
+        if use.context_relative or use.name in declared:
+            continue
+        close = difflib.get_close_matches(use.name, sorted(declared), n=1)
+        hint = f"did you mean '{close[0]}'? Otherwise declare" if close else "declare"
+        yield context.finding(
+            use.span,
+            f"variable '{use.name}' is used but not declared; {hint} it in {where}, or it renders as an "
+            "empty string (or fails) at run time",
+        )
+
+
+def unused_variable(document: Document, context: CheckContext) -> Iterator[Finding]:
+    if not document.declares_variables:
+        return
+    used = {use.name for use in document.variable_uses()}
+    for name, variable in document.variables.items():
+        if name not in used:
+            yield context.finding(
+                variable.span,
+                f"variable '{name}' is declared but no message uses it; remove the declaration, or use it "
+                f"as {{{{ {name} }}}} where it belongs",
+            )

@@ -1,0 +1,154 @@
+"""The command line: `promptlint check`, `promptlint rules`, `promptlint explain`.
+
+Exit status: 0 nothing at or above --fail-on; 1 findings at or above it; 2 usage,
+configuration or internal error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import IO
+
+import click
+
+from promptlint import __version__
+from promptlint.config import ConfigError, check_selectors, load_config
+from promptlint.findings import SEVERITY_ORDER
+from promptlint.registry import RuleDefinitionError, load_rules
+from promptlint.report import FORMATS
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _selectors(values: tuple[str, ...]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _fail(message: str) -> None:
+    click.echo(f"promptlint: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def _rules() -> dict:  # type: ignore[type-arg]
+    try:
+        return load_rules()
+    except RuleDefinitionError as error:
+        _fail(f"bad rule definition: {error}")
+        raise  # unreachable
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="promptlint")
+def main() -> None:
+    """Static checks for LLM prompt files and tool schemas."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Report format.")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the report to this file instead of standard output.")
+@click.option("--select", multiple=True, help="Rules to run (ids, prefixes such as PL1, names, or ALL).")
+@click.option("--extend-select", multiple=True, help="Rules to run in addition to the selected ones.")
+@click.option("--ignore", multiple=True, help="Rules not to run (ids, prefixes, names).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Configuration file (default: .promptlint.yaml or pyproject.toml, searched upward).")
+@click.option("--fail-on", type=click.Choice(list(SEVERITY_ORDER)), default=None,
+              help="Lowest severity that fails the run (default: warning; notes are advice).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--strict-suppressions", is_flag=True, help="Report suppressions that suppress nothing (PL009).")
+@click.option("--force-exclude", is_flag=True, help="Apply the configured excludes to files named on the command "
+              "line too (use it from pre-commit).")
+@click.option("--no-color", is_flag=True, help="Never colour the text report.")
+def check(paths: tuple[Path, ...], output_format: str, output: Path | None, select: tuple[str, ...],
+          extend_select: tuple[str, ...], ignore: tuple[str, ...], config_path: Path | None, fail_on: str | None,
+          exit_zero: bool, strict_suppressions: bool, force_exclude: bool, no_color: bool) -> None:
+    """Lint prompt files and tool schemas under PATHS (default: the current directory)."""
+    from promptlint.engine import lint_paths, select_rules
+    from promptlint.report import renderer
+
+    rules = _rules()
+    try:
+        config = load_config(config_path, Path.cwd(), rules)
+        for key, values in (("--select", select), ("--extend-select", extend_select), ("--ignore", ignore)):
+            check_selectors(key, _selectors(values), rules)
+    except ConfigError as error:
+        _fail(str(error))
+    if select:
+        config.select = _selectors(select)
+    config.extend_select += _selectors(extend_select)
+    config.ignore += _selectors(ignore)
+    missing = [path for path in paths if not path.exists() and not path.is_symlink()]
+    if missing:
+        _fail(f"no such file or directory: {missing[0]}")
+    selection = select_rules(rules, config, strict_suppressions)
+    report = lint_paths(list(paths) or [Path(".")], selection, force_exclude)
+    render = renderer(output_format)
+    if output is not None:
+        with output.open("w", encoding="utf-8") as handle:
+            render(report, rules, handle, False)
+    else:
+        render(report, rules, sys.stdout, _color(sys.stdout, no_color))
+    if report.errors:
+        sys.exit(EXIT_ERROR)
+    threshold = SEVERITY_ORDER[fail_on or config.fail_on]
+    failing = any(SEVERITY_ORDER[result.severity] >= threshold for result in report.results)
+    sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
+
+
+def _color(stream: IO[str], no_color: bool) -> bool:
+    if no_color or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return stream.isatty()
+
+
+@main.command("rules")
+@click.option("--all", "show_all", is_flag=True, hidden=True)
+def list_rules(show_all: bool) -> None:
+    """List every rule: id, name, family, default severity."""
+    rules = _rules()
+    width = max((len(rule.name) for rule in rules.values()), default=10)
+    for rule in rules.values():
+        state = "" if rule.enabled else "  (opt-in)"
+        click.echo(f"{rule.id}  {rule.name:<{width}}  {rule.family:<12}  {rule.severity:<7}  {rule.summary}{state}")
+
+
+@main.command()
+@click.argument("rule_id")
+def explain(rule_id: str) -> None:
+    """Print the full documentation of a rule (by id or name)."""
+    rules = _rules()
+    rule = rules.get(rule_id.upper()) or next((r for r in rules.values() if r.name == rule_id), None)
+    if rule is None:
+        _fail(f"no rule '{rule_id}'; `promptlint rules` lists them")
+        return
+    lines = [
+        f"{rule.id} {rule.name}",
+        "",
+        f"Family: {rule.family}.  Default severity: {rule.severity}."
+        + (f"  Security severity: {rule.security_severity}." if rule.security_severity else "")
+        + ("  Opt-in: enable it by selecting it." if not rule.enabled else ""),
+        "",
+        rule.summary,
+        "",
+        "Why it matters",
+        rule.description,
+        "",
+        "How to fix",
+        rule.fix,
+    ]
+    if rule.options:
+        lines += ["", "Options (under [tool.promptlint.rules." + rule.id + "])"]
+        for name, spec in rule.options.items():
+            lines.append(f"  {name}: {spec.get('description', '')} (default: {spec.get('default')!r})")
+    if rule.references:
+        lines += ["", "References"]
+        lines += [f"  - {ref.get('title', '')}: {ref.get('url', '')}" for ref in rule.references]
+    if rule.tags:
+        lines += ["", "Tags: " + ", ".join(rule.tags)]
+    click.echo("\n".join(lines))

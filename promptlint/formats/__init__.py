@@ -1,0 +1,79 @@
+"""Format readers: each turns one kind of file into a `Document` and never raises.
+
+A file is recognised by its name (`*.prompt.yaml`, `*.prompty`, `*.prompt`, Markdown) or,
+for `.json`/`.yaml`, by what it holds (chat messages, tool definitions). Problems (bad
+encoding, bad syntax, schema violations) become `Document.problems`, reported as PL001.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from promptlint.formats.data import read_data_file
+from promptlint.formats.dotprompt import read_dotprompt
+from promptlint.formats.markdown import read_markdown
+from promptlint.formats.native import read_native
+from promptlint.formats.prompty import read_prompty
+from promptlint.model import Document, Problem, SourceFile
+
+MAX_FILE_BYTES = 2 * 1024 * 1024  # bounds the work one file can cost
+
+Reader = Callable[[SourceFile], Document | None]
+
+# Checked in order; the first suffix that matches the lower-cased file name decides.
+READERS_BY_SUFFIX: tuple[tuple[tuple[str, ...], Reader], ...] = (
+    ((".prompt.yaml", ".prompt.yml"), read_native),
+    ((".prompty",), read_prompty),
+    ((".prompt",), read_dotprompt),
+    ((".md", ".markdown"), read_markdown),
+    ((".json", ".yaml", ".yml"), read_data_file),
+)
+
+
+def reader_for(name: str) -> Reader | None:
+    lowered = name.lower()
+    for suffixes, reader in READERS_BY_SUFFIX:
+        if lowered.endswith(suffixes):
+            return reader
+    return None
+
+
+def read_document(path: Path, display_path: str, explicit: bool = False) -> Document | None:
+    """Read one file into a Document; None when it is not a prompt or tool file at all.
+
+    `explicit` files (named on the command line) that cannot be recognised because they do
+    not parse are reported; in a directory walk such `.json`/`.yaml` files are not ours.
+    """
+    reader = reader_for(path.name)
+    if reader is None:
+        return None
+    empty = SourceFile(path, display_path, "")
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        return _unreadable(empty, f"cannot read the file: {error.strerror or error}")
+    if len(data) > MAX_FILE_BYTES:
+        return _unreadable(empty, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; not linted "
+                                  "(split it, or exclude it in the configuration)")
+    if b"\0" in data:
+        return _unreadable(empty, "binary file (it contains NUL bytes); a prompt file must be UTF-8 text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        prefix = data[:error.start].decode("utf-8", errors="replace")
+        partial = SourceFile(path, display_path, prefix)
+        offset = len(prefix)
+        return _unreadable(partial, f"not valid UTF-8 (byte 0x{data[error.start]:02x}); save the file as UTF-8",
+                           offset)
+    text = text.removeprefix("\ufeff")  # editors do not count a byte-order mark as a column
+    source = SourceFile(path, display_path, text)
+    document = reader(source)
+    if document is not None and reader is read_data_file and document.format is None and not explicit:
+        return None  # an unrelated data file that does not parse: not ours to report
+    return document
+
+
+def _unreadable(source: SourceFile, message: str, offset: int = 0) -> Document:
+    return Document(source=source, format=None, problems=[Problem(message, source.span(offset, offset))])

@@ -1,0 +1,59 @@
+"""Split `---` YAML front matter from the body of Prompty, Dotprompt and Markdown files."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from promptlint.loaders.yaml_tree import load_yaml
+from promptlint.model import Node, Problem, SourceFile, Text
+
+_FENCE = re.compile(r"^---[ \t]*\r?$", re.M)
+_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.M)
+
+
+@dataclass
+class FrontMatter:
+    data: Node | None  # None when absent or empty
+    body: Text
+    problems: list[Problem]
+    present: bool
+
+
+def split_front_matter(source: SourceFile, leading_comments: bool = False) -> FrontMatter:
+    """Front matter must open on the first line (after `#` comment lines if `leading_comments`)."""
+    text = source.text
+    start = 0
+    if leading_comments:
+        while start < len(text) and (text.startswith("#", start) or text[start] in "\r\n"):
+            newline = text.find("\n", start)
+            start = len(text) if newline == -1 else newline + 1
+    opening = _FENCE.match(text, start)
+    if opening is None:
+        return FrontMatter(None, Text.verbatim(text, source, 0), [], present=False)
+    data_start = min(opening.end() + 1, len(text))
+    closing = _CLOSE.search(text, data_start)
+    if closing is None:
+        problem = Problem("front matter opened with '---' is never closed; add a '---' line after it",
+                          source.span(opening.start(), opening.end()))
+        return FrontMatter(None, Text.verbatim("", source, len(text)), [problem], present=True)
+    data, problems = load_yaml(source, data_start, closing.start())
+    body_start = min(closing.end() + 1, len(text))
+    if data is not None and data.kind != "mapping":
+        problems.append(Problem("front matter must be a YAML mapping of keys to values", data.span))
+        data = None
+    return FrontMatter(data, Text.verbatim(text[body_start:], source, body_start), problems, present=True)
+
+
+def declared_names(node: Node | None) -> list[tuple[str, Node]]:
+    """Variable declarations as (name, node) from a mapping of names or a list of `{name: ...}`."""
+    if node is None:
+        return []
+    if node.kind == "mapping":
+        return list(node.items())
+    found = []
+    for item in node.elements():
+        name = item.get("name")
+        if name is not None and name.string():
+            found.append((name.string() or "", name))
+    return found

@@ -1,0 +1,88 @@
+"""Prompty (`*.prompty`): YAML front matter, then a Jinja2 (or Mustache) body split into
+messages by role lines such as `system:` and `user:`."""
+
+from __future__ import annotations
+
+import re
+
+from promptlint.formats.frontmatter import declared_names, split_front_matter
+from promptlint.formats.tools import tools_from_list
+from promptlint.model import Document, Message, Node, SourceFile, Text, Variable, VariableUse
+from promptlint.templates import scan_template
+
+_ROLE_LINE = re.compile(
+    r"^[ \t]*#?[ \t]*(?P<role>system|user|assistant|developer|function|tool)(?:\[[^\]\n]*\])?[ \t]*:[ \t]*\r?$",
+    re.M | re.I,
+)
+_THREAD = re.compile(r"^[ \t]*!\[(?P<name>[A-Za-z_]\w*)\][ \t]*\r?$", re.M)
+
+
+def read_prompty(source: SourceFile) -> Document:
+    front = split_front_matter(source)
+    document = Document(source=source, format="prompty", root=front.data, problems=list(front.problems))
+    data = front.data
+    if data is not None:
+        document.template_syntax = "handlebars" if _template_format(data) in ("mustache", "handlebars") else "jinja"
+        metadata = document.metadata
+        metadata.id = data.get("id")
+        metadata.version = data.get("version")
+        metadata.description = data.get("description")
+        model = data.get("model")
+        if model is not None:
+            metadata.model = model.get("id") or _deployment(model) or model
+            options = model.get("parameters") or model.get("options")
+            if options is not None:
+                document.tools = tools_from_list(options.get("tools"))
+        inputs = data.get("inputs")
+        if inputs is not None:
+            document.declares_variables = True
+            for name, node in declared_names(inputs):
+                document.variables[name] = Variable(name, node.key_span or node.span)
+    document.messages = split_messages(front.body, document.template_syntax)
+    for message in document.messages:
+        document.problems.extend(message.template.problems)
+    return document
+
+
+def split_messages(body: Text, syntax: str) -> list[Message]:
+    markers = list(_ROLE_LINE.finditer(body.value))
+    pieces: list[tuple[str, int, int, int | None]] = []  # role, start, end, marker start
+    if not markers or body.value[:markers[0].start()].strip():
+        first_end = markers[0].start() if markers else len(body.value)
+        pieces.append(("system", 0, first_end, None))  # Prompty treats unmarked text as system
+    for index, marker in enumerate(markers):
+        end = markers[index + 1].start() if index + 1 < len(markers) else len(body.value)
+        pieces.append((marker.group("role").lower(), min(marker.end() + 1, end), end, marker.start()))
+    messages: list[Message] = []
+    for role, start, end, marker_start in pieces:
+        text = body.slice(start, end)
+        index = len(messages)
+        template = scan_template(text, syntax, index)  # type: ignore[arg-type]
+        for thread in _THREAD.finditer(text.value):
+            span = text.span(thread.start("name"), thread.end("name"))
+            template.uses.append(VariableUse(thread.group("name"), span, text.span(thread.start(), thread.end()),
+                                             index))
+        whole = body.span(marker_start if marker_start is not None else start, end)
+        role_span = body.span(marker_start, marker_start + len(role)) if marker_start is not None else None
+        messages.append(Message(index, role, text, whole, role_span, template))
+    return messages
+
+
+def _template_format(data: Node) -> str | None:
+    template = data.get("template")
+    if template is None:
+        return None
+    if template.kind == "scalar":
+        return template.string()
+    format_node = template.get("format")
+    if format_node is None:
+        return None
+    if format_node.kind == "mapping":
+        kind = format_node.get("kind")
+        return kind.string() if kind is not None else None
+    return format_node.string()
+
+
+def _deployment(model: Node) -> Node | None:
+    configuration = model.get("configuration") or model.get("connection")
+    return configuration.get("azure_deployment") or configuration.get("name") if configuration is not None else None

@@ -1,0 +1,226 @@
+"""YAML into located Nodes, safely.
+
+We compose the YAML into ruamel's node graph and build our own Nodes from it, so no tag
+is ever constructed into a Python object: only the core schema's tags are accepted, and
+anything else (`!!python/object`, `!custom`) is an error. Aliases are expanded under a
+bound, and duplicate keys are errors, because in a prompt file the second value silently
+wins.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from ruamel.yaml.nodes import Node as YamlNode
+
+from promptlint.model import Node, Problem, SourceFile, Text
+
+MAX_NODES = 100_000  # nodes built per file, aliases expanded: stops "billion laughs"
+MAX_DEPTH = 200
+
+_CORE = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {"str", "int", "float", "bool", "null", "timestamp", "binary"}
+_ESCAPES = {
+    "0": "\0", "a": "\a", "b": "\b", "t": "\t", "\t": "\t", "n": "\n", "v": "\v", "f": "\f",
+    "r": "\r", "e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\", "N": "\x85",
+    "_": "\xa0", "L": "\u2028", "P": "\u2029",
+}
+_HEX_ESCAPES = {"x": 2, "u": 4, "U": 8}
+
+
+class _Invalid(Exception):
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.offset = offset
+
+
+def load_yaml(source: SourceFile, start: int = 0, end: int | None = None) -> tuple[Node | None, list[Problem]]:
+    """Load the YAML in `source.text[start:end]`; positions are relative to the whole file."""
+    end = len(source.text) if end is None else end
+    fragment = source.text[start:end]
+    yaml = YAML(typ="rt", pure=True)
+    try:
+        composed = yaml.compose(fragment)
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        offset = start + (mark.index if mark is not None else 0)
+        what = error.problem or error.context or "invalid YAML"
+        return None, [Problem(f"YAML does not parse: {what}", source.span(offset, offset))]
+    except YAMLError as error:  # reader errors: control characters and the like
+        offset = start + int(getattr(error, "position", 0) or 0)
+        return None, [Problem(f"YAML does not parse: {error}", source.span(offset, offset))]
+    if composed is None:
+        return None, []
+    builder = _Builder(source, fragment, start)
+    try:
+        return builder.build(composed, 0), builder.problems
+    except _Invalid as error:
+        return None, [*builder.problems, Problem(str(error), source.span(error.offset, error.offset))]
+
+
+class _Builder:
+    def __init__(self, source: SourceFile, fragment: str, base: int) -> None:
+        self.source = source
+        self.fragment = fragment
+        self.base = base
+        self.count = 0
+        self.problems: list[Problem] = []
+
+    def span_of(self, node: YamlNode) -> tuple[int, int]:
+        start = node.start_mark.index
+        end = node.end_mark.index
+        while end > start and self.fragment[end - 1] in " \t\r\n":
+            end -= 1  # block scalars end at the next key; point at the last character instead
+        return self.base + start, self.base + end
+
+    def build(self, node: YamlNode, depth: int) -> Node:
+        self.count += 1
+        start, end = self.span_of(node)
+        if self.count > MAX_NODES:
+            raise _Invalid(f"YAML expands to more than {MAX_NODES} nodes (aliases?); refusing to load it", start)
+        if depth > MAX_DEPTH:
+            raise _Invalid(f"YAML nests deeper than {MAX_DEPTH} levels (a recursive alias?)", start)
+        span = self.source.span(start, end)
+        tag = str(node.tag) if node.tag is not None else ""
+        if isinstance(node, MappingNode):
+            self.check_tag(tag, "map", start)
+            return Node("mapping", self.mapping(node, depth), span)
+        if isinstance(node, SequenceNode):
+            self.check_tag(tag, "seq", start)
+            return Node("sequence", [self.build(item, depth + 1) for item in node.value], span)
+        assert isinstance(node, ScalarNode)
+        kind = tag[len(_CORE):] if tag.startswith(_CORE) else tag
+        if kind not in _SCALAR_TAGS:
+            raise _Invalid(f"unsupported YAML tag '{tag}': only plain data is read, never constructed", start)
+        value = _scalar_value(kind, node.value)
+        text = self.located(node) if isinstance(value, str) else None
+        return Node("scalar", value, span, text=text)
+
+    def check_tag(self, tag: str, expected: str, offset: int) -> None:
+        if tag and tag not in (_CORE + expected, _CORE + "omap", _CORE + "set"):
+            raise _Invalid(f"unsupported YAML tag '{tag}': only plain data is read, never constructed", offset)
+
+    def mapping(self, node: MappingNode, depth: int) -> dict[str, Node]:
+        result: dict[str, Node] = {}
+        merged: dict[str, Node] = {}
+        for key_node, value_node in node.value:
+            if str(key_node.tag) == _CORE + "merge":
+                sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+                for source_node in sources:
+                    built = self.build(source_node, depth + 1)
+                    if built.kind == "mapping":
+                        for key, value in built.value.items():
+                            merged.setdefault(key, value)
+                continue
+            key_start, key_end = self.span_of(key_node)
+            if not isinstance(key_node, ScalarNode):
+                raise _Invalid("a mapping key must be a plain scalar", key_start)
+            key = str(key_node.value)
+            if key in result:
+                self.problems.append(Problem(
+                    f"duplicate key '{key}': the later value would silently replace the earlier one; keep one",
+                    self.source.span(key_start, key_end),
+                ))
+            value = self.build(value_node, depth + 1)
+            value.key_span = self.source.span(key_start, key_end)
+            result[key] = value
+        for key, value in merged.items():
+            result.setdefault(key, value)
+        return result
+
+    def located(self, node: ScalarNode) -> Text:
+        value: str = node.value
+        start = node.start_mark.index
+        end = node.end_mark.index
+        style = node.style
+        if style in ("|", ">"):
+            newline = self.fragment.find("\n", start, end)
+            start = end if newline == -1 else newline + 1  # the header line may hold a comment
+        offsets = _align(value, self.fragment, start, end, style)
+        if offsets is None:  # should not happen; fall back to the scalar's start, never a wrong place
+            offsets = [node.start_mark.index] * len(value)
+        return Text.from_offsets(value, self.source, [self.base + offset for offset in offsets],
+                                 self.base + node.start_mark.index)
+
+
+def _scalar_value(kind: str, raw: str) -> Any:
+    if kind == "null":
+        return None
+    if kind == "bool":
+        return raw.lower() in ("true", "yes", "on", "y")
+    if kind == "int":
+        cleaned = raw.replace("_", "")
+        try:
+            if cleaned.lower().startswith(("0o", "-0o", "+0o")):
+                return int(cleaned.replace("o", "").replace("O", ""), 8)
+            return int(cleaned, 0)
+        except ValueError:
+            return int(cleaned, 8) if cleaned.isdigit() else raw
+    if kind == "float":
+        lowered = raw.lower().replace("_", "")
+        if lowered.endswith(".inf"):
+            return -math.inf if lowered.startswith("-") else math.inf
+        if lowered.endswith(".nan"):
+            return math.nan
+        try:
+            return float(lowered)
+        except ValueError:
+            return raw
+    return raw  # str, timestamp and binary stay text
+
+
+def _escape(text: str, index: int) -> tuple[str, int]:
+    """The characters a double-quoted escape at `index` produces, and its length."""
+    code = text[index + 1] if index + 1 < len(text) else ""
+    if code in _ESCAPES:
+        return _ESCAPES[code], 2
+    if code in _HEX_ESCAPES:
+        digits = _HEX_ESCAPES[code]
+        try:
+            return chr(int(text[index + 2:index + 2 + digits], 16)), 2 + digits
+        except ValueError:
+            return "", 1
+    if code in ("\n", "\r"):
+        return "", 2  # an escaped line break joins the lines
+    return "", 1
+
+
+def _align(value: str, text: str, start: int, end: int, style: str | None) -> list[int] | None:
+    """Find, for each character of a scalar's value, its offset in the source.
+
+    Walks value and source together, skipping only what YAML removes (indentation, quotes,
+    folded line breaks) and decoding escapes, so a mismatch means failure rather than a
+    wrong position.
+    """
+    offsets: list[int] = []
+    j = start
+    double = style == '"'
+    skippable = " \t\r\n" + ("'" if style == "'" else "") + ('"' if double else "")
+    for char in value:
+        while True:
+            if j >= end:
+                return None
+            source_char = text[j]
+            if double and source_char == "\\":
+                produced, length = _escape(text, j)
+                if produced == char:
+                    offsets.append(j)
+                    j += length
+                    break
+                if produced == "":
+                    j += length
+                    continue
+                return None
+            if source_char == char or (char == " " and source_char in "\r\n"):
+                offsets.append(j)
+                j += 1
+                break
+            if source_char in skippable:
+                j += 1
+                continue
+            return None
+    return offsets

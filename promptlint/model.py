@@ -1,0 +1,296 @@
+"""The document model: plain data that every format reader produces and every rule reads.
+
+Every element keeps the exact place it came from. Offsets are indices into the decoded
+text of the file (code points, BOM removed); lines and columns are 1-based, columns count
+code points, and an end column is the column just after the last character.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    start_line: int
+    start_column: int
+    end_line: int
+    end_column: int
+
+
+class SourceFile:
+    """The decoded text of one file, with the line index that turns offsets into positions."""
+
+    def __init__(self, path: Path, display_path: str, text: str) -> None:
+        self.path = path
+        self.display_path = display_path
+        self.text = text
+        starts = [0]
+        index = text.find("\n")
+        while index != -1:
+            starts.append(index + 1)
+            index = text.find("\n", index + 1)
+        self.line_starts = starts
+
+    def position(self, offset: int) -> tuple[int, int]:
+        offset = max(0, min(offset, len(self.text)))
+        line_index = bisect.bisect_right(self.line_starts, offset) - 1
+        return line_index + 1, offset - self.line_starts[line_index] + 1
+
+    def span(self, start: int, end: int | None = None) -> Span:
+        end = start if end is None else max(start, end)
+        start_line, start_column = self.position(start)
+        end_line, end_column = self.position(end)
+        return Span(start, end, start_line, start_column, end_line, end_column)
+
+    def line_text(self, line: int) -> str:
+        """The text of a 1-based line, without its line break."""
+        if not 1 <= line <= len(self.line_starts):
+            return ""
+        start = self.line_starts[line - 1]
+        end = self.line_starts[line] - 1 if line < len(self.line_starts) else len(self.text)
+        return self.text[start:end].rstrip("\r")
+
+    @property
+    def line_count(self) -> int:
+        return len(self.line_starts)
+
+
+@dataclass(frozen=True)
+class Text:
+    """A string value that remembers where each of its characters sits in the source.
+
+    YAML block scalars drop indentation, quoted strings decode escapes: `segments` maps
+    runs of the value back to the file as (value_start, source_start, length).
+    """
+
+    value: str
+    source: SourceFile
+    segments: tuple[tuple[int, int, int], ...]
+
+    @classmethod
+    def from_offsets(cls, value: str, source: SourceFile, offsets: list[int], anchor: int) -> Text:
+        """`offsets[i]` is where value[i] came from; `anchor` places an empty value."""
+        if not offsets:
+            return cls(value, source, ((0, anchor, 0),))
+        segments: list[tuple[int, int, int]] = []
+        for index, offset in enumerate(offsets):
+            if segments:
+                value_start, source_start, length = segments[-1]
+                if value_start + length == index and source_start + length == offset:
+                    segments[-1] = (value_start, source_start, length + 1)
+                    continue
+            segments.append((index, offset, 1))
+        return cls(value, source, tuple(segments))
+
+    @classmethod
+    def verbatim(cls, value: str, source: SourceFile, start: int) -> Text:
+        """A value that is an exact slice of the source starting at `start`."""
+        return cls(value, source, ((0, start, len(value)),) if value else ((0, start, 0),))
+
+    def offset(self, index: int) -> int:
+        """Source offset of value index `index` (an index equal to the length maps past the end)."""
+        if not self.segments:
+            return 0
+        position = bisect.bisect_right(self.segments, (index, float("inf"), 0)) - 1
+        value_start, source_start, length = self.segments[max(position, 0)]
+        if position < 0:
+            return source_start
+        if index < value_start + length:
+            return source_start + index - value_start
+        return source_start + length  # past the end of a run: just after its last character
+
+    def span(self, start: int = 0, end: int | None = None) -> Span:
+        end = len(self.value) if end is None else end
+        if end <= start:
+            offset = self.offset(start)
+            return self.source.span(offset, offset)
+        # the end is just after the last character, which may sit on another run
+        return self.source.span(self.offset(start), self.offset(end - 1) + 1)
+
+    def slice(self, start: int, end: int) -> Text:
+        """A located sub-string of this text."""
+        segments = []
+        for value_start, source_start, length in self.segments:
+            lo, hi = max(start, value_start), min(end, value_start + length)
+            if lo < hi:
+                segments.append((lo - start, source_start + lo - value_start, hi - lo))
+        if not segments:
+            segments.append((0, self.offset(start), 0))
+        return Text(self.value[start:end], self.source, tuple(segments))
+
+
+NodeKind = Literal["mapping", "sequence", "scalar"]
+
+
+@dataclass
+class Node:
+    """A located data value from YAML or JSON: mappings hold Nodes by key, sequences a list."""
+
+    kind: NodeKind
+    value: Any
+    span: Span
+    key_span: Span | None = None
+    text: Text | None = None  # set for string scalars
+
+    def get(self, key: str) -> Node | None:
+        if self.kind != "mapping":
+            return None
+        found: Node | None = self.value.get(key)
+        return found
+
+    def items(self) -> Iterator[tuple[str, Node]]:
+        if self.kind == "mapping":
+            yield from self.value.items()
+
+    def elements(self) -> list[Node]:
+        return self.value if self.kind == "sequence" else []
+
+    def string(self) -> str | None:
+        return self.value if self.kind == "scalar" and isinstance(self.value, str) else None
+
+    def plain(self) -> Any:
+        """The value as plain Python data (dicts, lists, scalars), for JSON Schema validation."""
+        if self.kind == "mapping":
+            return {key: node.plain() for key, node in self.value.items()}
+        if self.kind == "sequence":
+            return [node.plain() for node in self.value]
+        return self.value
+
+    def find(self, path: list[str | int]) -> Node:
+        """The deepest node along `path` (a jsonschema error path)."""
+        node = self
+        for part in path:
+            in_mapping = node.kind == "mapping" and isinstance(part, str) and part in node.value
+            in_sequence = node.kind == "sequence" and isinstance(part, int) and 0 <= part < len(node.value)
+            if in_mapping or in_sequence:
+                node = node.value[part]
+            else:
+                break
+        return node
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a file, or part of it, could not be read as its format requires (reported as PL001)."""
+
+    message: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class VariableUse:
+    name: str
+    span: Span  # the name inside the tag
+    tag_span: Span  # the whole `{{ ... }}` or `{% ... %}`
+    message_index: int | None  # None: outside any message (a front-matter template, say)
+    context_relative: bool = False  # inside a Handlebars/Mustache block that changes the context
+    filters: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A variable declared by the document (native `variables`, Prompty `inputs`, Dotprompt schema)."""
+
+    name: str
+    span: Span
+    trust: Literal["trusted", "untrusted", "unknown"] = "unknown"
+    max_tokens: int | None = None
+    description: str | None = None
+
+
+@dataclass
+class Template:
+    """What a template text holds, found by scanning it (never by rendering it)."""
+
+    uses: list[VariableUse] = field(default_factory=list)
+    locals: set[str] = field(default_factory=set)  # names the template itself binds
+    comments: list[Span] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class Message:
+    index: int
+    role: str
+    text: Text
+    span: Span  # the whole message in the file
+    role_span: Span | None = None
+    template: Template = field(default_factory=Template)
+
+
+@dataclass
+class Tool:
+    name: str
+    span: Span
+    provider: Literal["openai", "anthropic", "mcp", "native", "dotprompt", "prompty"]
+    name_span: Span | None = None
+    description: Text | None = None
+    parameters: Node | None = None  # the JSON Schema of the arguments
+    annotations: Node | None = None  # MCP annotations
+    node: Node | None = None  # the whole definition
+    ref: str | None = None  # a reference to a definition in another file, not yet resolved
+
+
+@dataclass
+class OutputSchema:
+    schema: Node
+    span: Span
+    format: str | None = None
+
+
+@dataclass
+class Metadata:
+    """Identity and targeting; each value keeps its node so rules can point at it."""
+
+    id: Node | None = None
+    version: Node | None = None
+    description: Node | None = None
+    model: Node | None = None
+    layer: Node | None = None
+    extends: list[Node] = field(default_factory=list)
+
+    @property
+    def model_name(self) -> str | None:
+        if self.model is None:
+            return None
+        if self.model.kind == "mapping":
+            for key in ("name", "id", "azure_deployment"):
+                name = self.model.get(key)
+                if name is not None and name.string():
+                    return name.string()
+            return None
+        return self.model.string()
+
+
+DocumentFormat = Literal["native", "prompty", "dotprompt", "chat", "tools", "markdown"]
+TemplateSyntax = Literal["jinja", "handlebars", "none"]
+
+
+@dataclass
+class Document:
+    source: SourceFile
+    format: DocumentFormat | None  # None: the file could not be read far enough to tell
+    template_syntax: TemplateSyntax = "jinja"
+    root: Node | None = None  # the data (or front matter) of the file
+    metadata: Metadata = field(default_factory=Metadata)
+    messages: list[Message] = field(default_factory=list)
+    variables: dict[str, Variable] = field(default_factory=dict)
+    declares_variables: bool = False  # whether this format has a place to declare variables
+    tools: list[Tool] = field(default_factory=list)
+    output: OutputSchema | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def path(self) -> str:
+        return self.source.display_path
+
+    def variable_uses(self) -> Iterator[VariableUse]:
+        for message in self.messages:
+            yield from message.template.uses

@@ -1,0 +1,50 @@
+"""`--format json`: a versioned, documented contract (see README, "JSON output")."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import IO, Any
+
+from promptlint import __version__
+from promptlint.findings import Location, Report
+from promptlint.registry import Rule
+
+SCHEMA_VERSION = 1
+
+
+def _location(location: Location) -> dict[str, Any]:
+    return {
+        "path": location.path,
+        "start_line": location.start_line,
+        "start_column": location.start_column,
+        "end_line": location.end_line,
+        "end_column": location.end_column,
+    }
+
+
+def render(report: Report, rules: dict[str, Rule], out: IO[str], color: bool) -> None:
+    counts = Counter(result.severity for result in report.results)
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "promptlint", "version": __version__},
+        "files_scanned": len(report.files_scanned),
+        "summary": {"error": counts["error"], "warning": counts["warning"], "note": counts["note"],
+                    "suppressed": report.suppressed},
+        "findings": [
+            {
+                "rule_id": result.rule_id,
+                "rule_name": result.rule_name,
+                "severity": result.severity,
+                "message": result.message,
+                **_location(result.location),
+                "fingerprint": result.fingerprint,
+                "fix": result.fix,
+                "related": [{**_location(item.location), "message": item.message} for item in result.related],
+            }
+            for result in report.results
+        ],
+        "errors": [{"path": error.path, "message": error.message} for error in report.errors],
+    }
+    json.dump(document, out, indent=2, ensure_ascii=False)
+    out.write("\n")

@@ -1,0 +1,98 @@
+"""`--format sarif`: SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.
+
+One run per invocation. Paths are relative to `%SRCROOT%` (the project root); columns are
+UTF-16 code units, SARIF's default. Our own stable fingerprint goes under `promptlint/v1`,
+not `primaryLocationLineHash`, which the upload action computes with its own algorithm.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import quote
+
+from promptlint import __version__
+from promptlint.findings import Location, Report
+from promptlint.registry import Rule
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+SOURCE_ROOT = "%SRCROOT%"
+
+
+def _help_markdown(rule: Rule) -> str:
+    lines = [rule.description, "", "**How to fix:** " + rule.fix]
+    references = [f"- [{ref['title']}]({ref['url']})" for ref in rule.references if "title" in ref and "url" in ref]
+    if references:
+        lines += ["", "**References:**", *references]
+    lines += ["", f"Run `promptlint explain {rule.id}` for this text in a terminal."]
+    return "\n".join(lines)
+
+
+def _descriptor(rule: Rule) -> dict[str, Any]:
+    properties: dict[str, Any] = {"tags": list(rule.tags)[:20], "precision": rule.precision, "family": rule.family}
+    if rule.security_severity is not None:
+        properties["security-severity"] = rule.security_severity
+    else:
+        properties["problem.severity"] = "recommendation" if rule.severity == "note" else rule.severity
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary[:1024]},
+        "fullDescription": {"text": rule.description[:1024]},
+        "help": {"text": f"{rule.description}\n\nHow to fix: {rule.fix}", "markdown": _help_markdown(rule)},
+        "defaultConfiguration": {"level": rule.severity, "enabled": rule.enabled},
+        "properties": properties,
+    }
+
+
+def _physical(location: Location) -> dict[str, Any]:
+    return {
+        "artifactLocation": {"uri": quote(location.path, safe="/-._~"), "uriBaseId": SOURCE_ROOT},
+        "region": {
+            "startLine": location.start_line,
+            "startColumn": location.start_column_utf16,
+            "endLine": location.end_line,
+            "endColumn": location.end_column_utf16,
+        },
+    }
+
+
+def render(report: Report, rules: dict[str, Rule], out: IO[str], color: bool) -> None:
+    index = {rule_id: position for position, rule_id in enumerate(rules)}
+    results = []
+    for result in report.results:
+        entry: dict[str, Any] = {
+            "ruleId": result.rule_id,
+            "ruleIndex": index[result.rule_id],
+            "level": result.severity,
+            "message": {"text": result.message},
+            "locations": [{"physicalLocation": _physical(result.location)}],
+            "partialFingerprints": {"promptlint/v1": result.fingerprint},
+        }
+        if result.related:
+            entry["relatedLocations"] = [
+                {"id": position + 1, "physicalLocation": _physical(item.location), "message": {"text": item.message}}
+                for position, item in enumerate(result.related)
+            ]
+        results.append(entry)
+    run: dict[str, Any] = {
+        "tool": {"driver": {
+            "name": "promptlint",
+            "semanticVersion": __version__,
+            "rules": [_descriptor(rule) for rule in rules.values()],
+        }},
+        "automationDetails": {"id": "promptlint/"},
+        "columnKind": "utf16CodeUnits",
+        "results": results,
+        "invocations": [{
+            "executionSuccessful": not report.errors,
+            "toolExecutionNotifications": [
+                {"level": "error", "message": {"text": error.message}} for error in report.errors
+            ],
+        }],
+    }
+    if report.root:
+        run["originalUriBaseIds"] = {SOURCE_ROOT: {"uri": Path(report.root).absolute().as_uri().rstrip("/") + "/"}}
+    json.dump({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}, out, indent=2, ensure_ascii=False)
+    out.write("\n")

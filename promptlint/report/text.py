@@ -1,0 +1,74 @@
+"""`--format text`: findings grouped by file, each with a highlighted code frame."""
+
+from __future__ import annotations
+
+from itertools import groupby
+from typing import IO
+
+from rich.console import Console
+from rich.syntax import Syntax
+from rich.text import Text
+
+from promptlint.findings import Report, Result
+from promptlint.registry import Rule
+from promptlint.report.summary import summary_line
+
+_STYLE = {"error": "bold red", "warning": "bold yellow", "note": "bold cyan"}
+_LEXERS = {".json": "json", ".prompty": "yaml+jinja", ".prompt": "handlebars", ".md": "markdown",
+           ".markdown": "markdown"}
+
+
+def _lexer(path: str) -> str:
+    for suffix, lexer in _LEXERS.items():
+        if path.endswith(suffix):
+            return lexer
+    return "yaml+jinja"
+
+
+def _frame(result: Result, syntax: Syntax) -> Text:
+    location = result.location
+    width = len(str(result.snippet_start + len(result.snippet) - 1))
+    frame = Text()
+    for offset, line in enumerate(result.snippet):
+        number = result.snippet_start + offset
+        code = line.expandtabs(4)
+        marker = ">" if number == location.start_line else " "
+        frame.append(f" {marker} {number:>{width}} │ ", style="dim")
+        highlighted = syntax.highlight(code)
+        highlighted.rstrip()
+        frame.append_text(highlighted)
+        frame.append("\n")
+        if number == location.start_line:
+            prefix = line[:location.start_column - 1].expandtabs(4)
+            end = location.end_column - 1 if location.end_line == location.start_line else len(line)
+            length = max(1, len(line[location.start_column - 1:end].expandtabs(4)))
+            frame.append(f"   {' ' * width} │ ", style="dim")
+            frame.append(" " * len(prefix) + "^" * length, style=_STYLE[result.severity])
+            frame.append("\n")
+    return frame
+
+
+def render(report: Report, rules: dict[str, Rule], out: IO[str], color: bool) -> None:
+    console = Console(file=out, no_color=not color, force_terminal=color, highlight=False, soft_wrap=True,
+                      emoji=False, markup=False)
+    for path, results in groupby(report.results, key=lambda result: result.location.path):
+        console.print(Text(path, style="bold underline"))
+        syntax = Syntax("", _lexer(path), theme="ansi_dark", background_color="default")
+        for result in results:
+            location = result.location
+            header = Text("  ")
+            header.append(f"{result.severity}[{result.rule_id}]", style=_STYLE[result.severity])
+            header.append(f" {result.rule_name} ", style="bold")
+            header.append(f"{path}:{location.start_line}:{location.start_column}", style="dim")
+            console.print(header)
+            console.print(Text("  " + result.message))
+            console.print(_frame(result, syntax), end="")
+            help_line = Text("  help: ", style="bold")
+            help_line.append(" ".join(result.fix.split()))
+            help_line.append(f"  (promptlint explain {result.rule_id})", style="dim")
+            console.print(help_line)
+            console.print()
+    for error in report.errors:
+        where = f"{error.path}: " if error.path else ""
+        console.print(Text(f"promptlint error: {where}{error.message}", style="bold red"))
+    console.print(Text(summary_line(report), style="bold"))

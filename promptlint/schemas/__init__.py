@@ -1,0 +1,1 @@
+"""JSON Schemas that promptlint publishes (the native prompt format)."""

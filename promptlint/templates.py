@@ -1,0 +1,338 @@
+"""Scan template text for its tags and variable uses, without rendering anything.
+
+Two families are understood: Jinja-like (`{{ expr }}`, `{% stmt %}`, `{# comment #}`; also
+Nunjucks and Liquid for what we need) and Handlebars/Mustache (`{{path}}`, `{{#block}}`,
+`{{! comment}}`, `{{> partial}}`). We only need to know which names a template reads and
+which it binds itself, so expressions are tokenised, not evaluated.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from promptlint.model import Problem, Span, Template, TemplateSyntax, Text, VariableUse
+
+_JINJA_TAG = re.compile(r"\{\{(?P<expr>.*?)\}\}|\{%(?P<stmt>.*?)%\}|\{#(?P<comment>.*?)#\}", re.S)
+_JINJA_OPEN = re.compile(r"\{\{|\{%|\{#")
+_JINJA_TOKEN = re.compile(
+    r"""(?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
+    |(?P<number>\d[\d_]*(?:\.\d+)?(?:[eE][+-]?\d+)?)
+    |(?P<name>[A-Za-z_][A-Za-z0-9_]*)
+    |(?P<op>==|!=|<=|>=|\*\*|//|[-+*/%~|.,:;()\[\]{}<>=!?])
+    |(?P<space>\s+)
+    |(?P<other>.)""",
+    re.X | re.S,
+)
+_JINJA_KEYWORDS = {
+    "and", "or", "not", "in", "is", "if", "else", "true", "false", "none", "True", "False", "None",
+    "recursive", "as", "import", "with", "without", "context", "ignore", "missing",
+}
+_JINJA_GLOBALS = {"range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop", "varargs", "kwargs",
+                  "caller", "self", "super"}
+
+_HANDLEBARS_TAG = re.compile(
+    r"(?<!\\)(?:\{\{!--(?P<long_comment>.*?)--~?\}\}|\{\{\{(?P<triple>.*?)\}\}\}|\{\{(?P<tag>.*?)\}\})", re.S
+)
+_HANDLEBARS_TOKEN = re.compile(
+    r"""(?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
+    |(?P<params>\|[^|]*\|)
+    |(?P<hash>[A-Za-z_$][\w$-]*)=
+    |(?P<path>(?:\.\./)*@?(?:[A-Za-z_$][\w$-]*|\[[^\]]*\])(?:[./](?:[A-Za-z_$][\w$-]*|\[[^\]]*\]|\d+))*)
+    |(?P<number>-?\d+(?:\.\d+)?)
+    |(?P<paren>[()])
+    |(?P<space>\s+)
+    |(?P<other>.)""",
+    re.X | re.S,
+)
+_HANDLEBARS_LITERALS = {"true", "false", "null", "undefined", "this", "else", "as"}
+# Dotprompt's helpers that take no argument; with arguments any first name is a helper
+_HANDLEBARS_BARE_HELPERS = {"history", "else"}
+_CONTEXT_BLOCKS = {"each", "with"}
+
+
+@dataclass(frozen=True)
+class _Name:
+    name: str
+    start: int  # value indices into the text
+    end: int
+
+
+def scan_template(text: Text, syntax: TemplateSyntax, message_index: int | None = None) -> Template:
+    if syntax == "none":
+        return Template()
+    if syntax == "handlebars":
+        return _scan_handlebars(text, message_index)
+    return _scan_jinja(text, message_index)
+
+
+# --- Jinja -----------------------------------------------------------------------------
+
+def _scan_jinja(text: Text, message_index: int | None) -> Template:
+    template = Template()
+    value = text.value
+    position = 0
+    raw_depth = 0
+    while True:
+        opening = _JINJA_OPEN.search(value, position)
+        if opening is None:
+            break
+        match = _JINJA_TAG.match(value, opening.start())
+        if match is None:
+            if raw_depth == 0:
+                closer = {"{{": "}}", "{%": "%}", "{#": "#}"}[opening.group()]
+                template.problems.append(Problem(
+                    f"template tag '{opening.group()}' is never closed with '{closer}'; close it, or write "
+                    f"the braces as literal text ({{{{ '{opening.group()}' }}}})",
+                    text.span(opening.start(), opening.end()),
+                ))
+            position = opening.end()
+            continue
+        position = match.end()
+        tag_span = text.span(match.start(), match.end())
+        if match.group("comment") is not None:
+            template.comments.append(tag_span)
+            continue
+        body_start = match.start() + 2
+        body = value[body_start:match.end() - 2]
+        if match.group("stmt") is not None:
+            keyword = body.strip(" \t\r\n-+").split(None, 1)[0] if body.strip(" \t\r\n-+") else ""
+            if keyword == "raw":
+                raw_depth += 1
+            elif keyword == "endraw":
+                raw_depth = max(0, raw_depth - 1)
+            if raw_depth:
+                continue
+            names, defined, filters = _jinja_statement(body, body_start)
+        else:
+            if raw_depth:
+                continue
+            names, defined, filters = _jinja_expression(body, body_start)
+        template.locals.update(defined)
+        for name in names:
+            template.uses.append(VariableUse(
+                name.name, text.span(name.start, name.end), tag_span, message_index, filters=tuple(filters),
+            ))
+    template.uses = [use for use in template.uses if use.name not in template.locals]
+    return template
+
+
+def _jinja_tokens(body: str, offset: int) -> list[tuple[str, str, int]]:
+    tokens = []
+    for match in _JINJA_TOKEN.finditer(body):
+        kind = match.lastgroup or "other"
+        if kind != "space":
+            tokens.append((kind, match.group(), offset + match.start()))
+    return tokens
+
+
+def _jinja_expression(body: str, offset: int) -> tuple[list[_Name], set[str], list[str]]:
+    """Names read by an expression, names it binds (none), and the filters applied at its top level."""
+    tokens = _jinja_tokens(body, offset)
+    return _jinja_reads(tokens), set(), _top_level_filters(tokens)
+
+
+def _jinja_reads(tokens: list[tuple[str, str, int]]) -> list[_Name]:
+    names: list[_Name] = []
+    depth = 0
+    for index, (kind, token, start) in enumerate(tokens):
+        if kind == "op":
+            if token in "([{":
+                depth += 1
+            elif token in ")]}":
+                depth = max(0, depth - 1)
+            continue
+        if kind != "name" or token in _JINJA_KEYWORDS or token in _JINJA_GLOBALS:
+            continue
+        previous = tokens[index - 1][1] if index else ""
+        following = tokens[index + 1][1] if index + 1 < len(tokens) else ""
+        if previous in (".", "|"):
+            continue  # an attribute or a filter name
+        if previous == "is" or (previous == "not" and index >= 2 and tokens[index - 2][1] == "is"):
+            continue  # a test name
+        if following == "=" and depth > 0:
+            continue  # a keyword argument's name
+        if following == ":" and depth > 0 and previous in ("{", ","):
+            continue  # a bare key in a dict literal
+        names.append(_Name(token, start, start + len(token)))
+    return names
+
+
+def _top_level_filters(tokens: list[tuple[str, str, int]]) -> list[str]:
+    filters = []
+    depth = 0
+    for index, (kind, token, _start) in enumerate(tokens):
+        if kind == "op" and token in "([{":
+            depth += 1
+        elif kind == "op" and token in ")]}":
+            depth = max(0, depth - 1)
+        elif kind == "name" and depth == 0 and index and tokens[index - 1][1] == "|":
+            filters.append(token)
+    return filters
+
+
+def _jinja_statement(body: str, offset: int) -> tuple[list[_Name], set[str], list[str]]:
+    tokens = _jinja_tokens(body, offset)
+    while tokens and tokens[0][1] in ("-", "+"):
+        tokens = tokens[1:]
+    while tokens and tokens[-1][1] in ("-", "+"):
+        tokens = tokens[:-1]
+    if not tokens:
+        return [], set(), []
+    keyword = tokens[0][1]
+    rest = tokens[1:]
+    defined: set[str] = set()
+    if keyword == "for":
+        split = next((i for i, t in enumerate(rest) if t[1] == "in"), len(rest))
+        defined = {t[1] for t in rest[:split] if t[0] == "name"}
+        return _jinja_reads(rest[split + 1:]), defined, []
+    if keyword == "set":
+        split = next((i for i, t in enumerate(rest) if t[1] == "="), len(rest))
+        targets = rest[:split]
+        reads = _jinja_reads(rest[split + 1:])
+        for index, (kind, token, start) in enumerate(targets):
+            if kind == "name" and (index == 0 or targets[index - 1][1] == ","):
+                if index + 1 < len(targets) and targets[index + 1][1] == ".":
+                    reads.append(_Name(token, start, start + len(token)))  # ns.attr = ...: reads ns
+                else:
+                    defined.add(token)
+        return reads, defined, []
+    if keyword in ("macro", "call"):
+        names = [t for t in rest if t[0] == "name"]
+        if keyword == "macro" and names:
+            defined.add(names[0][1])
+            defined.update(t[1] for i, t in enumerate(rest) if t[0] == "name" and i > 0
+                           and rest[i - 1][1] in ("(", ","))
+            return [], defined, []
+        return _jinja_reads(rest), defined, []
+    if keyword == "with":
+        for index, (kind, token, _start) in enumerate(rest):
+            if kind == "name" and index + 1 < len(rest) and rest[index + 1][1] == "=" and (
+                    index == 0 or rest[index - 1][1] == ","):
+                defined.add(token)
+        values = [t for i, t in enumerate(rest) if t[1] not in defined or (i and rest[i - 1][1] == "=")]
+        return _jinja_reads(values), defined, []
+    if keyword in ("import", "from"):
+        names = [t for t in rest if t[0] == "name" and t[1] not in ("import", "as", "with", "without", "context")]
+        defined.update(t[1] for t in names)
+        return [], defined, []
+    if keyword == "filter":
+        return _jinja_reads(rest[1:]), defined, []
+    if keyword in ("block", "endblock", "extends", "include", "raw", "endraw", "trans", "endtrans",
+                   "pluralize", "autoescape", "endautoescape"):
+        return ([] if keyword in ("block", "endblock") else _jinja_reads(rest)), defined, []
+    # if, elif, else, end*, do, and statements of other dialects: read what they mention
+    return _jinja_reads(rest), defined, []
+
+
+# --- Handlebars / Mustache -----------------------------------------------------------------
+
+def _scan_handlebars(text: Text, message_index: int | None) -> Template:
+    template = Template()
+    value = text.value
+    context_depth = 0
+    block_stack: list[bool] = []  # whether each open block changes the context
+    for match in _HANDLEBARS_TAG.finditer(value):
+        tag_span = text.span(match.start(), match.end())
+        if match.group("long_comment") is not None:
+            template.comments.append(tag_span)
+            continue
+        group = "triple" if match.group("triple") is not None else "tag"
+        body_start = match.start(group)
+        body = match.group(group)
+        stripped = body.lstrip("~ \t\r\n")
+        lead = body_start + len(body) - len(stripped)
+        stripped = stripped.rstrip("~ \t\r\n")
+        if not stripped:
+            continue
+        sigil = stripped[0]
+        if sigil == "!":
+            template.comments.append(tag_span)
+            continue
+        if sigil in (">", "<"):
+            continue  # partials are named, not read from the data
+        if sigil == "/":
+            if block_stack and block_stack.pop():
+                context_depth -= 1
+            continue
+        inner_start = lead + (1 if sigil in "#^&" else 0)
+        inner = value[inner_start:lead + len(stripped)]
+        tokens = _handlebars_tokens(inner, inner_start)
+        if sigil == "#":
+            names, block_params, helper = _handlebars_reads(tokens, block=True)
+            template.locals.update(block_params)
+            changes_context = helper is None or helper in _CONTEXT_BLOCKS
+            _add_uses(template, text, names, tag_span, message_index, context_depth > 0)
+            block_stack.append(changes_context)
+            if changes_context:
+                context_depth += 1
+            continue
+        names, _params, _helper = _handlebars_reads(tokens, block=False)
+        _add_uses(template, text, names, tag_span, message_index, context_depth > 0)
+    template.uses = [use for use in template.uses if use.name not in template.locals]
+    return template
+
+
+def _add_uses(template: Template, text: Text, names: list[_Name], tag_span: Span, message_index: int | None,
+              context_relative: bool) -> None:
+    for name in names:
+        relative = context_relative and not name.name.startswith("@root")
+        root = name.name.removeprefix("@root.")
+        template.uses.append(VariableUse(
+            root, text.span(name.start, name.start + len(name.name)), tag_span,
+            message_index, context_relative=relative,
+        ))
+
+
+def _handlebars_tokens(inner: str, offset: int) -> list[tuple[str, str, int]]:
+    tokens = []
+    for match in _HANDLEBARS_TOKEN.finditer(inner):
+        kind = match.lastgroup or "other"
+        if kind != "space":
+            token = match.group(kind) if kind == "hash" else match.group()
+            tokens.append((kind, token, offset + match.start()))
+    return tokens
+
+
+def _handlebars_reads(tokens: list[tuple[str, str, int]], block: bool) -> tuple[list[_Name], set[str], str | None]:
+    """Names a mustache reads, block parameters it binds, and the helper it calls (if any)."""
+    names: list[_Name] = []
+    params: set[str] = set()
+    helper: str | None = None
+    has_arguments = len([t for t in tokens if t[0] in ("path", "string", "number", "hash", "paren")]) > 1
+    for index, (kind, token, start) in enumerate(tokens):
+        if kind == "params":
+            params.update(token.strip("|").split())
+            continue
+        if kind != "path":
+            continue
+        previous = tokens[index - 1] if index else ("", "", 0)
+        is_first = index == 0 or previous[1] == "("
+        if is_first and (has_arguments or previous[1] == "("):
+            if index == 0:
+                helper = token
+            continue  # a helper (or subexpression helper) name
+        if index == 0 and not has_arguments and token in _HANDLEBARS_BARE_HELPERS:
+            helper = token
+            continue
+        root = _handlebars_root(token)
+        if root:
+            names.append(_Name(root, start, start + len(root)))
+    if block and helper is None and not names:
+        return names, params, None
+    return names, params, helper
+
+
+def _handlebars_root(path: str) -> str | None:
+    """The data name a Handlebars path starts from, or None for literals and context data."""
+    if path.startswith("../"):
+        return None  # the parent context: resolved at render time, not a top-level name
+    if path.startswith("@root."):
+        head = re.split(r"[./\[]", path[len("@root."):], maxsplit=1)[0]
+        return "@root." + head if head else None
+    if path.startswith("@"):
+        return None  # @index, @key, @first: data the block provides
+    head = re.split(r"[./\[]", path, maxsplit=1)[0]
+    if not head or head in _HANDLEBARS_LITERALS:
+        return None
+    return head

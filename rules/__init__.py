@@ -1,0 +1,1 @@
+"""Rule definitions, one YAML file per rule (shipped in the wheel as `promptlint.rules`)."""
