@@ -286,6 +286,7 @@ class Document:
     tools: list[Tool] = field(default_factory=list)
     output: OutputSchema | None = None
     problems: list[Problem] = field(default_factory=list)
+    other_uses: list[VariableUse] = field(default_factory=list)  # outside messages (Prompty tool bindings)
 
     @property
     def path(self) -> str:
@@ -294,3 +295,4 @@ class Document:
     def variable_uses(self) -> Iterator[VariableUse]:
         for message in self.messages:
             yield from message.template.uses
+        yield from self.other_uses

@@ -24,10 +24,9 @@ _JINJA_TOKEN = re.compile(
     |(?P<other>.)""",
     re.X | re.S,
 )
-_JINJA_KEYWORDS = {
-    "and", "or", "not", "in", "is", "if", "else", "true", "false", "none", "True", "False", "None",
-    "recursive", "as", "import", "with", "without", "context", "ignore", "missing",
-}
+# Only words that can never be variable names inside an expression; words such as
+# `context` or `missing` are keywords only in particular statements, handled there.
+_JINJA_KEYWORDS = {"and", "or", "not", "in", "is", "if", "else", "true", "false", "none", "True", "False", "None"}
 _JINJA_GLOBALS = {"range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop", "varargs", "kwargs",
                   "caller", "self", "super"}
 
@@ -185,7 +184,10 @@ def _jinja_statement(body: str, offset: int) -> tuple[list[_Name], set[str], lis
     if keyword == "for":
         split = next((i for i, t in enumerate(rest) if t[1] == "in"), len(rest))
         defined = {t[1] for t in rest[:split] if t[0] == "name"}
-        return _jinja_reads(rest[split + 1:]), defined, []
+        iterated = rest[split + 1:]
+        if iterated and iterated[-1][1] == "recursive":
+            iterated = iterated[:-1]
+        return _jinja_reads(iterated), defined, []
     if keyword == "set":
         split = next((i for i, t in enumerate(rest) if t[1] == "="), len(rest))
         targets = rest[:split]
@@ -220,7 +222,7 @@ def _jinja_statement(body: str, offset: int) -> tuple[list[_Name], set[str], lis
         return _jinja_reads(rest[1:]), defined, []
     if keyword in ("block", "endblock", "extends", "include", "raw", "endraw", "trans", "endtrans",
                    "pluralize", "autoescape", "endautoescape"):
-        return ([] if keyword in ("block", "endblock") else _jinja_reads(rest)), defined, []
+        return [], defined, []  # template names and markers, not data
     # if, elif, else, end*, do, and statements of other dialects: read what they mention
     return _jinja_reads(rest), defined, []
 

@@ -11,9 +11,11 @@ from promptlint.model import Document, Node, OutputSchema, Problem, SourceFile, 
 SCHEMA = "prompt.schema.json"
 
 
-def read_native(source: SourceFile) -> Document:
+def read_native(source: SourceFile) -> Document | None:
     document = Document(source=source, format="native", declares_variables=True)
     root, problems = load_yaml(source)
+    if root is not None and _is_semantic_kernel(root):
+        return None  # Semantic Kernel also names its templates *.prompt.yaml; not this format
     document.problems.extend(problems)
     if root is None:
         if not problems:
@@ -46,6 +48,12 @@ def read_native(source: SourceFile) -> Document:
         output_format = output.get("format")
         document.output = OutputSchema(schema, schema.span, output_format.string() if output_format else None)
     return document
+
+
+def _is_semantic_kernel(root: Node) -> bool:
+    """A Semantic Kernel prompt template: `template` with `template_format`/`input_variables`."""
+    return (root.kind == "mapping" and root.get("template") is not None and root.get("messages") is None
+            and (root.get("template_format") is not None or root.get("input_variables") is not None))
 
 
 def read_variables(node: Node | None) -> dict[str, Variable]:

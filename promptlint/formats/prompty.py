@@ -7,7 +7,7 @@ import re
 
 from promptlint.formats.frontmatter import declared_names, split_front_matter
 from promptlint.formats.tools import tools_from_list
-from promptlint.model import Document, Message, Node, SourceFile, Text, Variable, VariableUse
+from promptlint.model import Document, Message, Node, SourceFile, TemplateSyntax, Text, Variable, VariableUse
 from promptlint.templates import scan_template
 
 _ROLE_LINE = re.compile(
@@ -34,17 +34,30 @@ def read_prompty(source: SourceFile) -> Document:
             if options is not None:
                 document.tools = tools_from_list(options.get("tools"))
         inputs = data.get("inputs")
-        if inputs is not None:
+        if inputs is not None and inputs.kind != "scalar":  # `${file:inputs.json}`: declared elsewhere
             document.declares_variables = True
             for name, node in declared_names(inputs):
                 document.variables[name] = Variable(name, node.key_span or node.span)
-    document.messages = split_messages(front.body, document.template_syntax)
+        document.other_uses = _binding_uses(data.get("tools"))
+    document.messages = split_messages(front.body, document.template_syntax, set(document.variables))
     for message in document.messages:
         document.problems.extend(message.template.problems)
     return document
 
 
-def split_messages(body: Text, syntax: str) -> list[Message]:
+def _binding_uses(tools: Node | None) -> list[VariableUse]:
+    """Prompty 2 tools bind their parameters to inputs: `bindings: {unit: {input: preferred_unit}}`."""
+    uses = []
+    for tool in tools.elements() if tools is not None else ():
+        bindings = tool.get("bindings")
+        for _parameter, binding in bindings.items() if bindings is not None else ():
+            source = binding.get("input")
+            if source is not None and source.string():
+                uses.append(VariableUse(source.string() or "", source.span, binding.span, None))
+    return uses
+
+
+def split_messages(body: Text, syntax: TemplateSyntax, declared: set[str]) -> list[Message]:
     markers = list(_ROLE_LINE.finditer(body.value))
     pieces: list[tuple[str, int, int, int | None]] = []  # role, start, end, marker start
     if not markers or body.value[:markers[0].start()].strip():
@@ -57,8 +70,13 @@ def split_messages(body: Text, syntax: str) -> list[Message]:
     for role, start, end, marker_start in pieces:
         text = body.slice(start, end)
         index = len(messages)
-        template = scan_template(text, syntax, index)  # type: ignore[arg-type]
+        template = scan_template(text, syntax, index)
+        if marker_start is not None:  # `user[name="{{ name }}"]:` reads a variable in the marker itself
+            marker_text = body.slice(marker_start, start)
+            template.uses[:0] = scan_template(marker_text, syntax, index).uses
         for thread in _THREAD.finditer(text.value):
+            if thread.group("name") not in declared:
+                continue  # without a declared input of that name, the runtime inserts its own thread
             span = text.span(thread.start("name"), thread.end("name"))
             template.uses.append(VariableUse(thread.group("name"), span, text.span(thread.start(), thread.end()),
                                              index))
