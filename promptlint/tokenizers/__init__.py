@@ -1,0 +1,1 @@
+"""Offline BPE rank files for token counting (see promptlint/tokens.py)."""
