@@ -21,13 +21,13 @@ class FrontMatter:
 
 
 def split_front_matter(source: SourceFile, leading_comments: bool = False) -> FrontMatter:
-    """Front matter must open on the first line (after `#` comment lines if `leading_comments`)."""
+    """Front matter opens on the first line that is not blank (nor a `#` comment, for Dotprompt's
+    licence headers, when `leading_comments`)."""
     text = source.text
     start = 0
-    if leading_comments:
-        while start < len(text) and (text.startswith("#", start) or text[start] in "\r\n"):
-            newline = text.find("\n", start)
-            start = len(text) if newline == -1 else newline + 1
+    while start < len(text) and (text[start] in "\r\n" or (leading_comments and text.startswith("#", start))):
+        newline = text.find("\n", start)
+        start = len(text) if newline == -1 else newline + 1
     opening = _FENCE.match(text, start)
     if opening is None:
         return FrontMatter(None, Text.verbatim(text, source, 0), [], present=False)

@@ -96,8 +96,9 @@ class _Builder:
         kind = tag[len(_CORE):] if tag.startswith(_CORE) else tag
         if kind not in _SCALAR_TAGS:
             raise _Invalid(f"unsupported YAML tag '{tag}': only plain data is read, never constructed", start)
-        value = _scalar_value(kind, node.value)
-        text = self.located(node) if isinstance(value, str) else None
+        raw = node.value.replace("\a", "") if node.style == ">" else node.value  # ruamel marks folds with \a
+        value = _scalar_value(kind, raw)
+        text = self.located(node, raw) if isinstance(value, str) else None
         return Node("scalar", value, span, text=text)
 
     def check_tag(self, tag: str, expected: str, offset: int) -> None:
@@ -132,8 +133,7 @@ class _Builder:
             result.setdefault(key, value)
         return result
 
-    def located(self, node: ScalarNode) -> Text:
-        value: str = node.value
+    def located(self, node: ScalarNode, value: str) -> Text:
         start = node.start_mark.index
         end = node.end_mark.index
         style = node.style
