@@ -88,7 +88,11 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, sele
     report = lint_paths(list(paths) or [Path(".")], selection, force_exclude)
     render = renderer(output_format)
     if output is not None:
-        with output.open("w", encoding="utf-8") as handle:
+        try:
+            handle = output.open("w", encoding="utf-8")
+        except OSError as error:  # a traceback would exit 1, which means "findings"
+            _fail(f"cannot write the report to {output}: {error.strerror or error}")
+        with handle:
             render(report, rules, handle, False)
     else:
         render(report, rules, sys.stdout, _color(sys.stdout, no_color))

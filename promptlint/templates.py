@@ -15,6 +15,7 @@ from promptlint.model import Problem, Span, Template, TemplateSyntax, Text, Vari
 
 _JINJA_TAG = re.compile(r"\{\{(?P<expr>.*?)\}\}|\{%(?P<stmt>.*?)%\}|\{#(?P<comment>.*?)#\}", re.S)
 _JINJA_OPEN = re.compile(r"\{\{|\{%|\{#")
+_JINJA_ENDRAW = re.compile(r"\{%[-+]?\s*endraw\s*[-+]?%\}")
 _JINJA_TOKEN = re.compile(
     r"""(?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
     |(?P<number>\d[\d_]*(?:\.\d+)?(?:[eE][+-]?\d+)?)
@@ -98,6 +99,9 @@ def _scan_jinja(text: Text, message_index: int | None) -> Template:
             keyword = body.strip(" \t\r\n-+").split(None, 1)[0] if body.strip(" \t\r\n-+") else ""
             if keyword == "raw":
                 raw_depth += 1
+                # raw text ends at the first endraw, whatever it holds (even an unclosed `{{`)
+                closing = _JINJA_ENDRAW.search(value, position)
+                position = closing.start() if closing is not None else len(value)
             elif keyword == "endraw":
                 raw_depth = max(0, raw_depth - 1)
             if raw_depth:
@@ -271,6 +275,8 @@ def _scan_handlebars(text: Text, message_index: int | None) -> Template:
             continue
         names, _params, _helper = _handlebars_reads(tokens, block=False)
         _add_uses(template, text, names, tag_span, message_index, context_depth > 0)
+        if sigil == "^" and tokens:  # an inverted section opens a block in the same context (`{{^}}` is else)
+            block_stack.append(False)
     template.uses = [use for use in template.uses if use.name not in template.locals]
     return template
 
@@ -309,7 +315,7 @@ def _handlebars_reads(tokens: list[tuple[str, str, int]], block: bool) -> tuple[
         if kind != "path":
             continue
         previous = tokens[index - 1] if index else ("", "", 0)
-        is_first = index == 0 or previous[1] == "("
+        is_first = index == 0 or previous[1] == "(" or (index == 1 and previous[1] == "else")  # {{else if x}}
         if is_first and (has_arguments or previous[1] == "("):
             if index == 0:
                 helper = token

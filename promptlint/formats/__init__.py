@@ -62,7 +62,7 @@ def read_document(path: Path, display_path: str, explicit: bool = False) -> Docu
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        prefix = data[:error.start].decode("utf-8", errors="replace")
+        prefix = data[:error.start].decode("utf-8", errors="replace").removeprefix("\ufeff")  # as below
         partial = SourceFile(path, display_path, prefix)
         offset = len(prefix)
         return _unreadable(partial, f"not valid UTF-8 (byte 0x{data[error.start]:02x}); save the file as UTF-8",

@@ -137,10 +137,14 @@ class _Builder:
         start = node.start_mark.index
         end = node.end_mark.index
         style = node.style
+        indent = 0
         if style in ("|", ">"):
             newline = self.fragment.find("\n", start, end)
             start = end if newline == -1 else newline + 1  # the header line may hold a comment
-        offsets = _align(value, self.fragment, start, end, style)
+            indent = _block_indent(value, self.fragment, start, end)
+        elif style in ("'", '"'):
+            start += 1  # past the opening quote, which a quote in the value must not match
+        offsets = _align(value, self.fragment, start, end, style, indent)
         if offsets is None:  # should not happen; fall back to the scalar's start, never a wrong place
             offsets = [node.start_mark.index] * len(value)
         return Text.from_offsets(value, self.source, [self.base + offset for offset in offsets],
@@ -158,8 +162,11 @@ def _scalar_value(kind: str, raw: str) -> Any:
             if cleaned.lower().startswith(("0o", "-0o", "+0o")):
                 return int(cleaned.replace("o", "").replace("O", ""), 8)
             return int(cleaned, 0)
-        except ValueError:
-            return int(cleaned, 8) if cleaned.isdigit() else raw
+        except ValueError:  # YAML 1.2: a leading zero is decimal (`010` is 10, `0179` is 179), not octal
+            try:
+                return int(cleaned, 10)
+            except ValueError:
+                return raw
     if kind == "float":
         lowered = raw.lower().replace("_", "")
         if lowered.endswith(".inf"):
@@ -189,7 +196,34 @@ def _escape(text: str, index: int) -> tuple[str, int]:
     return "", 1
 
 
-def _align(value: str, text: str, start: int, end: int, style: str | None) -> list[int] | None:
+def _block_indent(value: str, text: str, start: int, end: int) -> int:
+    """The indentation YAML strips from each line of a block scalar whose first line starts at `start`.
+
+    The first non-blank line keeps its extra indentation in the value, so the stripped part is
+    its leading spaces in the source minus those in the value.
+    """
+    line = start
+    while line < end:
+        newline = text.find("\n", line, end)
+        stop = end if newline == -1 else newline
+        content = text[line:stop].rstrip("\r")
+        if content.strip(" "):
+            body = value.lstrip("\n")
+            kept = len(body) - len(body.lstrip(" "))
+            return max(0, len(content) - len(content.lstrip(" ")) - kept)
+        line = stop + 1
+    return 0
+
+
+def _skip_indent(text: str, j: int, end: int, indent: int) -> int:
+    """Past at most `indent` spaces at the start of a line."""
+    limit = min(end, j + indent)
+    while j < limit and text[j] == " ":
+        j += 1
+    return j
+
+
+def _align(value: str, text: str, start: int, end: int, style: str | None, indent: int = 0) -> list[int] | None:
     """Find, for each character of a scalar's value, its offset in the source.
 
     Walks value and source together, skipping only what YAML removes (indentation, quotes,
@@ -197,7 +231,7 @@ def _align(value: str, text: str, start: int, end: int, style: str | None) -> li
     wrong position.
     """
     offsets: list[int] = []
-    j = start
+    j = _skip_indent(text, start, end, indent)  # block scalars: never map a value's space to indentation
     double = style == '"'
     skippable = " \t\r\n" + ("'" if style == "'" else "") + ('"' if double else "")
     for char in value:
@@ -218,9 +252,13 @@ def _align(value: str, text: str, start: int, end: int, style: str | None) -> li
             if source_char == char or (char == " " and source_char in "\r\n"):
                 offsets.append(j)
                 j += 1
+                if source_char == "\n":
+                    j = _skip_indent(text, j, end, indent)
                 break
             if source_char in skippable:
                 j += 1
+                if source_char == "\n":
+                    j = _skip_indent(text, j, end, indent)
                 continue
             return None
     return offsets

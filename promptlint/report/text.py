@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import groupby
 from typing import IO
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.syntax import Syntax
 from rich.text import Text
@@ -41,9 +42,10 @@ def _frame(result: Result, syntax: Syntax) -> Text:
         if number == location.start_line:
             prefix = line[:location.start_column - 1].expandtabs(4)
             end = location.end_column - 1 if location.end_line == location.start_line else len(line)
-            length = max(1, len(line[location.start_column - 1:end].expandtabs(4)))
+            # tabs expand from the start of the line; wide characters (CJK, emoji) take two cells
+            length = max(1, cell_len(line[:end].expandtabs(4)[len(prefix):]))
             frame.append(f"   {' ' * width} │ ", style="dim")
-            frame.append(" " * len(prefix) + "^" * length, style=_STYLE[result.severity])
+            frame.append(" " * cell_len(prefix) + "^" * length, style=_STYLE[result.severity])
             frame.append("\n")
     return frame
 
