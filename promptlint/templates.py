@@ -9,11 +9,11 @@ which it binds itself, so expressions are tokenised, not evaluated.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from promptlint.model import Problem, Span, Template, TemplateSyntax, Text, VariableUse
 
-_JINJA_TAG = re.compile(r"\{\{(?P<expr>.*?)\}\}|\{%(?P<stmt>.*?)%\}|\{#(?P<comment>.*?)#\}", re.S)
 _JINJA_OPEN = re.compile(r"\{\{|\{%|\{#")
 _JINJA_ENDRAW = re.compile(r"\{%[-+]?\s*endraw\s*[-+]?%\}")
 _JINJA_TOKEN = re.compile(
@@ -31,9 +31,7 @@ _JINJA_KEYWORDS = {"and", "or", "not", "in", "is", "if", "else", "true", "false"
 _JINJA_GLOBALS = {"range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop", "varargs", "kwargs",
                   "caller", "self", "super"}
 
-_HANDLEBARS_TAG = re.compile(
-    r"(?<!\\)(?:\{\{!--(?P<long_comment>.*?)--~?\}\}|\{\{\{(?P<triple>.*?)\}\}\}|\{\{(?P<tag>.*?)\}\})", re.S
-)
+_JINJA_CLOSERS = {"{{": "}}", "{%": "%}", "{#": "#}"}
 _HANDLEBARS_TOKEN = re.compile(
     r"""(?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
     |(?P<params>\|[^|]*\|)
@@ -73,29 +71,31 @@ def _scan_jinja(text: Text, message_index: int | None) -> Template:
     value = text.value
     position = 0
     raw_depth = 0
+    unclosable: set[str] = set()  # openers with no closer anywhere after: reported once
     while True:
         opening = _JINJA_OPEN.search(value, position)
         if opening is None:
             break
-        match = _JINJA_TAG.match(value, opening.start())
-        if match is None:
-            if raw_depth == 0:
-                closer = {"{{": "}}", "{%": "%}", "{#": "#}"}[opening.group()]
+        opener = opening.group()
+        position = opening.end()
+        close = -1 if opener in unclosable else value.find(_JINJA_CLOSERS[opener], position)
+        if close == -1:
+            if raw_depth == 0 and opener not in unclosable:
                 template.problems.append(Problem(
-                    f"template tag '{opening.group()}' is never closed with '{closer}'; close it, or write "
-                    f"the braces as literal text ({{{{ '{opening.group()}' }}}})",
+                    f"template tag '{opener}' is never closed with '{_JINJA_CLOSERS[opener]}'; close it, or "
+                    f"write the braces as literal text ({{{{ '{opener}' }}}})",
                     text.span(opening.start(), opening.end()),
                 ))
-            position = opening.end()
+            unclosable.add(opener)
             continue
-        position = match.end()
-        tag_span = text.span(match.start(), match.end())
-        if match.group("comment") is not None:
+        position = close + 2
+        tag_span = text.span(opening.start(), position)
+        if opener == "{#":
             template.comments.append(tag_span)
             continue
-        body_start = match.start() + 2
-        body = value[body_start:match.end() - 2]
-        if match.group("stmt") is not None:
+        body_start = opening.end()
+        body = value[body_start:close]
+        if opener == "{%":
             keyword = body.strip(" \t\r\n-+").split(None, 1)[0] if body.strip(" \t\r\n-+") else ""
             if keyword == "raw":
                 raw_depth += 1
@@ -238,14 +238,12 @@ def _scan_handlebars(text: Text, message_index: int | None) -> Template:
     value = text.value
     context_depth = 0
     block_stack: list[bool] = []  # whether each open block changes the context
-    for match in _HANDLEBARS_TAG.finditer(value):
-        tag_span = text.span(match.start(), match.end())
-        if match.group("long_comment") is not None:
+    for start, end, kind, body_start in _handlebars_tags(value):
+        tag_span = text.span(start, end)
+        if kind == "comment":
             template.comments.append(tag_span)
             continue
-        group = "triple" if match.group("triple") is not None else "tag"
-        body_start = match.start(group)
-        body = match.group(group)
+        body = value[body_start:end - (3 if kind == "triple" else 2)]
         stripped = body.lstrip("~ \t\r\n")
         lead = body_start + len(body) - len(stripped)
         stripped = stripped.rstrip("~ \t\r\n")
@@ -279,6 +277,39 @@ def _scan_handlebars(text: Text, message_index: int | None) -> Template:
             block_stack.append(False)
     template.uses = [use for use in template.uses if use.name not in template.locals]
     return template
+
+
+def _handlebars_tags(value: str) -> Iterator[tuple[int, int, str, int]]:
+    """(start, end, kind, body start) of each `{{...}}`, `{{{...}}}` and `{{!-- --}}`.
+
+    Found with str.find rather than a lazy regex, so that text full of unclosed `{{` costs
+    linear time instead of rescanning to the end from every opening.
+    """
+    position = 0
+    while True:
+        start = value.find("{{", position)
+        if start == -1:
+            return
+        if start and value[start - 1] == "\\":  # `\{{` is literal text
+            position = start + 2
+            continue
+        if value.startswith("{{!--", start):
+            kind, body_start = "comment", start + 5
+            ends = [found + len(closer) for closer in ("--}}", "--~}}")
+                    if (found := value.find(closer, body_start)) != -1]
+            end = min(ends) if ends else -1
+        elif value.startswith("{{{", start):
+            kind, body_start = "triple", start + 3
+            found = value.find("}}}", body_start)
+            end = found + 3 if found != -1 else -1
+        else:
+            kind, body_start = "tag", start + 2
+            found = value.find("}}", body_start)
+            end = found + 2 if found != -1 else -1
+        if end == -1:
+            return  # nothing closes it, so nothing after it can be a tag either
+        yield start, end, kind, body_start
+        position = end
 
 
 def _add_uses(template: Template, text: Text, names: list[_Name], tag_span: Span, message_index: int | None,

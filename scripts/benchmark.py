@@ -104,6 +104,10 @@ def main() -> None:
         bomb.write_text("\n".join(levels) + "\nid: bomb\nmessages: []\n", "utf-8")
         elapsed = run([*lint, str(bomb)])
         print(f"check a YAML alias bomb (10^9 nodes):    {elapsed:8.2f} s   (stopped at the node bound)")
+        unclosed = Path(scratch) / "unclosed.prompt"
+        unclosed.write_text("---\nmodel: x\n---\n" + "{{ a\n" * 200_000, "utf-8")
+        elapsed = run([*lint, str(unclosed)])
+        print(f"check 200,000 unclosed '{{{{' tags:          {elapsed:8.2f} s")
         print(f"peak memory of any run:                  {child_peak_mib():8.1f} MiB")
 
 

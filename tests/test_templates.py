@@ -232,3 +232,16 @@ def test_handlebars_escaped_mustache_is_literal() -> None:
 def test_handlebars_section_block_reads_its_name_and_changes_context() -> None:
     template = hbs("{{#section}}{{inner}}{{/section}}")
     assert [(use.name, use.context_relative) for use in template.uses] == [("section", False), ("inner", True)]
+
+
+def test_many_unclosed_tags_give_one_problem_each_kind_and_later_tags_still_count() -> None:
+    template = scan("{{ a " * 500 + "{% if x %}" + "{# note" * 3)
+    assert [problem.message.split("'")[1] for problem in template.problems] == ["{{", "{#"]
+    assert names(template) == ["x"]  # the statement has its own closer
+    closed_later = scan("{{ a {{ b }} {% if x %}")
+    assert names(closed_later) == ["a", "b", "x"]
+
+
+def test_handlebars_text_after_an_unclosed_tag_is_not_scanned() -> None:
+    template = hbs("{{name}} and {{ broken " + "{{ " * 100)
+    assert names(template) == ["name"]
