@@ -14,7 +14,7 @@ from typing import IO
 import click
 
 from promptlint import __version__
-from promptlint.config import ConfigError, check_selectors, load_config
+from promptlint.config import ConfigError, Selectors, check_selectors, load_config
 from promptlint.findings import SEVERITY_ORDER
 from promptlint.registry import RuleDefinitionError, load_rules
 from promptlint.report import FORMATS
@@ -77,10 +77,8 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, sele
             check_selectors(key, _selectors(values), rules)
     except ConfigError as error:
         _fail(str(error))
-    if select:
-        config.select = _selectors(select)
-    config.extend_select += _selectors(extend_select)
-    config.ignore += _selectors(ignore)
+    if select or extend_select or ignore:
+        config.command_line = Selectors(_selectors(select) or None, _selectors(extend_select), _selectors(ignore))
     missing = [path for path in paths if not path.exists() and not path.is_symlink()]
     if missing:
         _fail(f"no such file or directory: {missing[0]}")

@@ -39,6 +39,14 @@ class Config:
     fail_on: str = "warning"
     respect_gitignore: bool = True
     strict_suppressions: bool = False
+    command_line: Selectors | None = None  # --select/--extend-select/--ignore, applied after the file's
+
+
+@dataclass
+class Selectors:
+    select: list[str] | None
+    extend_select: list[str]
+    ignore: list[str]
 
 
 def _strings(key: str, value: Any) -> list[str]:
@@ -206,10 +214,13 @@ def check_selectors(key: str, selectors: list[str], rules: dict[str, Rule]) -> N
 
 
 def enabled_rules(rules: dict[str, Rule], select: list[str] | None, extend_select: list[str],
-                  ignore: list[str]) -> list[Rule]:
+                  ignore: list[str], base: set[str] | None = None) -> list[Rule]:
     """Rule selection as ruff does it: the most specific selector wins, ignore wins a tie.
 
-    Opt-in rules (`enabled: false`) are on only when a selector other than ALL names them.
+    Selections come in layers (the configuration file, then the command line): a layer
+    without `select` starts from the rules the layer before it enabled (`base`; None: every
+    rule that is not opt-in), a layer with `select` starts afresh. Opt-in rules
+    (`enabled: false`) are on only when a selector other than ALL names them.
     """
     chosen = []
     for rule in rules.values():
@@ -218,7 +229,8 @@ def enabled_rules(rules: dict[str, Rule], select: list[str] | None, extend_selec
             score = selector_matches(selector, rule)
             if score and (rule.enabled or selector != "ALL"):
                 positive = max(positive, score)
-        if select is None and rule.enabled:
+        inherited = rule.enabled if base is None else rule.id in base
+        if select is None and inherited:
             positive = max(positive, 1)
         negative = max((selector_matches(selector, rule) for selector in ignore), default=0)
         if positive and positive > negative:

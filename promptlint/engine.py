@@ -32,10 +32,13 @@ class Selection:
 
 
 def select_rules(all_rules: dict[str, Rule], config: Config, strict_suppressions: bool = False) -> Selection:
-    extend = list(config.extend_select)
+    rules = enabled_rules(all_rules, config.select, config.extend_select, config.ignore)
+    if config.command_line is not None:
+        line = config.command_line
+        rules = enabled_rules(all_rules, line.select, line.extend_select, line.ignore, {rule.id for rule in rules})
     if (strict_suppressions or config.strict_suppressions) and UNUSED_SUPPRESSION in all_rules:
-        extend.append(UNUSED_SUPPRESSION)
-    rules = enabled_rules(all_rules, config.select, extend, config.ignore)
+        if all_rules[UNUSED_SUPPRESSION] not in rules:
+            rules.append(all_rules[UNUSED_SUPPRESSION])
     return Selection(rules, config, all_rules)
 
 

@@ -10,7 +10,16 @@ from pathlib import Path
 import pytest
 from cli_helpers import CLEAN_PROMPT, TYPO_PROMPT, UNUSED_PROMPT, found, invoke, json_report, write
 
-from promptlint.config import Config, ConfigError, build_config, enabled_rules, find_config_file, load_config
+from promptlint.config import (
+    Config,
+    ConfigError,
+    Selectors,
+    build_config,
+    enabled_rules,
+    find_config_file,
+    load_config,
+)
+from promptlint.engine import select_rules
 from promptlint.registry import load_rules
 
 RULES = load_rules()
@@ -402,3 +411,16 @@ def test_clean_prompt_is_clean(in_tmp: Path) -> None:
     # guards the fixtures above: CLEAN_PROMPT really has no findings
     write(in_tmp / "a.prompt.yaml", CLEAN_PROMPT)
     assert rule_ids() == set()
+
+
+def test_command_line_select_replaces_the_configured_selection_and_its_ignores(tmp_path: Path) -> None:
+    # as in ruff: a layer with `select` starts afresh; the file's `ignore` belongs to the file's layer
+    (tmp_path / ".promptlint.yaml").write_text("ignore: [PL002]\n", "utf-8")
+    rules = RULES
+    config = load_config(None, tmp_path, rules)
+
+    assert "PL002" not in [rule.id for rule in select_rules(rules, config).rules]
+    config.command_line = Selectors(["PL002"], [], [])
+    assert [rule.id for rule in select_rules(rules, config).rules] == ["PL002"]
+    config.command_line = Selectors(None, [], ["PL0"])
+    assert [rule.id for rule in select_rules(rules, config).rules] == []
