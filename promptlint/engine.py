@@ -36,9 +36,9 @@ def select_rules(all_rules: dict[str, Rule], config: Config, strict_suppressions
     if config.command_line is not None:
         line = config.command_line
         rules = enabled_rules(all_rules, line.select, line.extend_select, line.ignore, {rule.id for rule in rules})
-    if (strict_suppressions or config.strict_suppressions) and UNUSED_SUPPRESSION in all_rules:
-        if all_rules[UNUSED_SUPPRESSION] not in rules:
-            rules.append(all_rules[UNUSED_SUPPRESSION])
+    unused = all_rules.get(UNUSED_SUPPRESSION)
+    if (strict_suppressions or config.strict_suppressions) and unused is not None and unused not in rules:
+        rules.append(unused)
     return Selection(rules, config, all_rules)
 
 
