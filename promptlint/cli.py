@@ -9,14 +9,14 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import IO
+from typing import IO, NoReturn
 
 import click
 
 from promptlint import __version__
 from promptlint.config import ConfigError, Selectors, check_selectors, load_config
 from promptlint.findings import SEVERITY_ORDER
-from promptlint.registry import RuleDefinitionError, load_rules
+from promptlint.registry import Rule, RuleDefinitionError, load_rules
 from promptlint.report import FORMATS
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -26,17 +26,16 @@ def _selectors(values: tuple[str, ...]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"promptlint: error: {message}", err=True)
     sys.exit(EXIT_ERROR)
 
 
-def _rules() -> dict:  # type: ignore[type-arg]
+def _rules() -> dict[str, Rule]:
     try:
         return load_rules()
     except RuleDefinitionError as error:
         _fail(f"bad rule definition: {error}")
-        raise  # unreachable
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -128,7 +127,6 @@ def explain(rule_id: str) -> None:
     rule = rules.get(rule_id.upper()) or next((r for r in rules.values() if r.name == rule_id), None)
     if rule is None:
         _fail(f"no rule '{rule_id}'; `promptlint rules` lists them")
-        return
     lines = [
         f"{rule.id} {rule.name}",
         "",

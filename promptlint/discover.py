@@ -63,13 +63,13 @@ def discover(paths: list[Path], config: Config, force_exclude: bool = False) -> 
         absolute = path.absolute()
         if absolute.is_dir():
             for file in _walk(absolute, config, excludes, includes):
-                if file not in seen:
-                    seen.add(file)
+                if file.resolve() not in seen:  # a link to a file inside the tree: lint it once
+                    seen.add(file.resolve())
                     yield Candidate(file, display_path(file, root), explicit=False)
-        elif absolute not in seen:
+        elif absolute.resolve() not in seen:
             if force_exclude and excludes is not None and excludes.matches(absolute, False):
                 continue
-            seen.add(absolute)
+            seen.add(absolute.resolve())
             yield Candidate(absolute, display_path(path, root), explicit=True)
 
 

@@ -35,7 +35,7 @@ class Directive:
         if not self.file_wide and line not in self.lines:
             return None
         for selector in self.selectors:
-            if selector == "all" or selector == rule_name or rule_id.startswith(selector):
+            if selector.lower() == "all" or selector == rule_name or rule_id.startswith(selector):
                 return selector
         return None
 

@@ -539,3 +539,18 @@ def test_display_path_is_kept(tmp_path: Path) -> None:
     path.write_text("id: x\nmessages: [{role: user, content: hi}]\n")
     doc = read_document(path, "prompts/a.prompt.yaml")
     assert doc is not None and doc.path == "prompts/a.prompt.yaml"
+
+
+def test_a_bad_variable_name_is_reported_at_that_name(tmp_path: Path) -> None:
+    doc = document(tmp_path, "v.prompt.yaml", textwrap.dedent("""\
+        id: v
+        variables:
+          question: {trust: untrusted}
+          1st-answer: {trust: trusted}
+        messages:
+          - role: user
+            content: "{{ question }}"
+        """))
+    [problem] = doc.problems
+    assert (problem.span.start_line, problem.span.start_column) == (4, 3)
+    assert "'1st-answer'" in problem.message

@@ -279,3 +279,9 @@ def test_parser_lines_covered() -> None:
         (("PL003", "undeclared-variable"), False, (3,)),
         (("all",), True, ()),
     ]
+
+
+def test_all_is_accepted_in_either_case() -> None:
+    for word in ("all", "ALL"):
+        [directive] = parse_directives(SourceFile(Path("x"), "x", f"# promptlint: disable={word}\nx: 1\n"))
+        assert directive.covers("PL002", "undeclared-variable", 2) == word

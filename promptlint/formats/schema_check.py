@@ -66,8 +66,12 @@ def _describe(root: Node, error: Any) -> list[Problem]:
         anchor = (node.key_span or node.span) if path else Span(
             whole.start, whole.start, whole.start_line, whole.start_column, whole.start_line, whole.start_column)
         return [Problem(f"missing required key '{key}' in {where}", anchor) for key in missing]
-    if validator == "propertyNames":
-        return [Problem(f"invalid name in {where}: {error.message}", node.key_span or node.span)]
+    if validator == "propertyNames" or "propertyNames" in error.schema_path:
+        # the error is about one key of this mapping: point at that key
+        bad = node.value.get(error.instance) if node.kind == "mapping" and isinstance(error.instance, str) else None
+        anchor = (bad.key_span if bad is not None else None) or node.key_span or node.span
+        return [Problem(f"invalid name '{error.instance}' in {where}: names must be identifiers "
+                        "(letters, digits, _; not starting with a digit)", anchor)]
     if validator == "enum":
         options = ", ".join(str(option) for option in error.validator_value)
         return [Problem(f"{where} must be one of {options}, not {node.plain()!r}", node.span)]
