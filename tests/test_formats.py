@@ -542,7 +542,7 @@ def test_display_path_is_kept(tmp_path: Path) -> None:
 
 
 def test_a_bad_variable_name_is_reported_at_that_name(tmp_path: Path) -> None:
-    doc = document(tmp_path, "v.prompt.yaml", textwrap.dedent("""\
+    doc = read(tmp_path, "v.prompt.yaml", textwrap.dedent("""\
         id: v
         variables:
           question: {trust: untrusted}
@@ -551,6 +551,7 @@ def test_a_bad_variable_name_is_reported_at_that_name(tmp_path: Path) -> None:
           - role: user
             content: "{{ question }}"
         """))
+    assert doc is not None
     [problem] = doc.problems
     assert (problem.span.start_line, problem.span.start_column) == (4, 3)
     assert "'1st-answer'" in problem.message
