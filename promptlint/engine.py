@@ -125,7 +125,9 @@ def _results(document: Document, findings: list[Finding], selection: Selection) 
         occurrences[identity] += 1
         fingerprint = hashlib.sha256(f"{identity}\0{occurrences[identity]}".encode()).hexdigest()[:32]
         related = tuple(
-            RelatedLocation(_location(None, item.path, item.span), item.message) for item in finding.related
+            RelatedLocation(_location(source if item.path == source.display_path else None, item.path, item.span),
+                            item.message)
+            for item in finding.related
         )
         results.append(Result(
             rule_id=rule.id,

@@ -68,7 +68,9 @@ def test_json_finding_fields(project: Path) -> None:
             undeclared["end_column"]) == (9, 18, 9, 25)
     assert undeclared["fix"] == RULES["PL002"].fix
     assert re.fullmatch(r"[0-9a-f]{32}", undeclared["fingerprint"])
-    assert undeclared["related"] == []
+    # the declaration the typo most likely meant
+    assert undeclared["related"] == [{"path": "prompts/typo.prompt.yaml", "start_line": 4, "start_column": 3,
+                                      "end_line": 4, "end_column": 11, "message": "'question' is declared here"}]
     unused = by_rule["PL003"]
     assert (unused["severity"], unused["start_line"], unused["start_column"], unused["end_column"]) == (
         "warning", 4, 3, 11)

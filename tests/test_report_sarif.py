@@ -249,3 +249,16 @@ def test_internal_errors_become_tool_execution_notifications(project: Path, monk
     [notification] = invocation["toolExecutionNotifications"]
     assert notification["level"] == "error" and "boom" in notification["message"]["text"]
     assert [result["ruleId"] for result in log["runs"][0]["results"]] == ["PL002"]
+
+
+def test_related_locations_are_declared_and_linked_from_the_message(project: Path, validator: Any) -> None:
+    log = sarif("prompts/typo.prompt.yaml")
+    validator.validate(log)
+    [undeclared] = results_by_rule(log)["PL002"]
+    [related] = undeclared["relatedLocations"]
+    assert related["id"] == 1
+    assert related["physicalLocation"]["artifactLocation"] == {"uri": "prompts/typo.prompt.yaml",
+                                                               "uriBaseId": "%SRCROOT%"}
+    assert related["physicalLocation"]["region"] == {"startLine": 4, "startColumn": 3, "endLine": 4, "endColumn": 11}
+    # GitHub links a related location only when the message embeds it as [text](id)
+    assert undeclared["message"]["text"].endswith("(see ['question' is declared here](1))")

@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Iterator
 
 from promptlint.context import CheckContext
-from promptlint.findings import Finding
+from promptlint.findings import Finding, Related
 from promptlint.model import Document
 
 # Where each format declares its variables, for messages that say where to add one.
@@ -28,10 +28,13 @@ def undeclared_variable(document: Document, context: CheckContext) -> Iterator[F
             continue
         close = difflib.get_close_matches(use.name, sorted(declared), n=1)
         hint = f"did you mean '{close[0]}'? Otherwise declare" if close else "declare"
+        related = (Related(document.path, document.variables[close[0]].span, f"'{close[0]}' is declared here"),) \
+            if close else ()
         yield context.finding(
             use.span,
             f"variable '{use.name}' is used but not declared; {hint} it in {where}, or it renders as an "
             "empty string (or fails) at run time",
+            related,
         )
 
 

@@ -13,7 +13,7 @@ from typing import IO, Any
 from urllib.parse import quote
 
 from promptlint import __version__
-from promptlint.findings import Location, Report
+from promptlint.findings import Location, Report, Result
 from promptlint.registry import Rule
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -58,6 +58,14 @@ def _physical(location: Location) -> dict[str, Any]:
     }
 
 
+def _message(result: Result) -> str:
+    """The message, with links to its related locations (GitHub links only what the text embeds)."""
+    if not result.related:
+        return result.message
+    links = ", ".join(f"[{item.message}]({position + 1})" for position, item in enumerate(result.related))
+    return f"{result.message} (see {links})"
+
+
 def render(report: Report, rules: dict[str, Rule], out: IO[str], color: bool) -> None:
     index = {rule_id: position for position, rule_id in enumerate(rules)}
     results = []
@@ -66,7 +74,7 @@ def render(report: Report, rules: dict[str, Rule], out: IO[str], color: bool) ->
             "ruleId": result.rule_id,
             "ruleIndex": index[result.rule_id],
             "level": result.severity,
-            "message": {"text": result.message},
+            "message": {"text": _message(result)},
             "locations": [{"physicalLocation": _physical(result.location)}],
             "partialFingerprints": {"promptlint/v1": result.fingerprint},
         }

@@ -65,6 +65,12 @@ def render(report: Report, rules: dict[str, Rule], out: IO[str], color: bool) ->
             console.print(header)
             console.print(Text("  " + result.message))
             console.print(_frame(result, syntax), end="")
+            for item in result.related:
+                related = Text("  note: ", style="bold")
+                related.append(f"{item.message} at ")
+                related.append(f"{item.location.path}:{item.location.start_line}:{item.location.start_column}",
+                               style="dim")
+                console.print(related)
             help_line = Text("  help: ", style="bold")
             help_line.append(" ".join(result.fix.split()))
             help_line.append(f"  (promptlint explain {result.rule_id})", style="dim")
