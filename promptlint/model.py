@@ -287,6 +287,9 @@ class Document:
     output: OutputSchema | None = None
     problems: list[Problem] = field(default_factory=list)
     other_uses: list[VariableUse] = field(default_factory=list)  # outside messages (Prompty tool bindings)
+    # Whether the runtime rejects role markers forged by rendered text (Prompty's
+    # `template.format.strict`); None when the file does not say, and the loader decides.
+    role_markers_strict: bool | None = None
 
     @property
     def path(self) -> str:

@@ -555,3 +555,29 @@ def test_a_bad_variable_name_is_reported_at_that_name(tmp_path: Path) -> None:
     [problem] = doc.problems
     assert (problem.span.start_line, problem.span.start_column) == (4, 3)
     assert "'1st-answer'" in problem.message
+
+
+def test_prompty_v2_tools_bindings_and_strict_role_markers(tmp_path: Path) -> None:
+    doc = document(tmp_path, "w.prompty", """\
+        ---
+        name: Weather
+        model: {id: gpt-4o}
+        template:
+          format: {kind: jinja2, strict: false}
+        tools:
+          - name: get_weather
+            kind: function
+            description: Current weather for a city.
+            bindings:
+              unit: {input: unit}
+        inputs:
+          - name: unit
+            kind: string
+        ---
+        system:
+        Answer weather questions.
+        """)
+    assert [(tool.name, tool.provider, tool.description.value if tool.description else None)
+            for tool in doc.tools] == [("get_weather", "prompty", "Current weather for a city.")]
+    assert doc.role_markers_strict is False
+    assert [(use.name, use.span.start_line) for use in doc.variable_uses()] == [("unit", 11)]

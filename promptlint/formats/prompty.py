@@ -7,7 +7,17 @@ import re
 
 from promptlint.formats.frontmatter import declared_names, split_front_matter
 from promptlint.formats.tools import tools_from_list
-from promptlint.model import Document, Message, Node, SourceFile, TemplateSyntax, Text, Variable, VariableUse
+from promptlint.model import (
+    Document,
+    Message,
+    Node,
+    SourceFile,
+    TemplateSyntax,
+    Text,
+    Tool,
+    Variable,
+    VariableUse,
+)
 from promptlint.templates import scan_template
 
 _ROLE_LINE = re.compile(
@@ -39,6 +49,8 @@ def read_prompty(source: SourceFile) -> Document:
             for name, node in declared_names(inputs):
                 document.variables[name] = Variable(name, node.key_span or node.span)
         document.other_uses = _binding_uses(data.get("tools"))
+        document.tools += _declared_tools(data.get("tools"))
+        document.role_markers_strict = _strict(data)
     document.messages = split_messages(front.body, document.template_syntax, set(document.variables))
     for message in document.messages:
         document.problems.extend(message.template.problems)
@@ -84,6 +96,26 @@ def split_messages(body: Text, syntax: TemplateSyntax, declared: set[str]) -> li
         role_span = body.span(marker_start, marker_start + len(role)) if marker_start is not None else None
         messages.append(Message(index, role, text, whole, role_span, template))
     return messages
+
+
+def _declared_tools(tools: Node | None) -> list[Tool]:
+    """Prompty 2 `tools: [{name, kind, description, parameters: [...]}]` (parameters are not JSON Schema)."""
+    found = []
+    for item in tools.elements() if tools is not None else ():
+        name = item.get("name")
+        if name is None or not name.string():
+            continue  # v1 `tools` entries such as `{id, type: file}` name no callable tool
+        description = item.get("description")
+        found.append(Tool(name=name.string() or "", span=item.span, provider="prompty", name_span=name.span,
+                          description=description.text if description is not None else None, node=item))
+    return found
+
+
+def _strict(data: Node) -> bool | None:
+    template = data.get("template")
+    format_node = template.get("format") if template is not None else None
+    strict = format_node.get("strict") if format_node is not None else None
+    return strict.value if strict is not None and isinstance(strict.value, bool) else None
 
 
 def _template_format(data: Node) -> str | None:
