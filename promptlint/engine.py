@@ -21,6 +21,7 @@ from promptlint.suppressions import parse_directives
 
 INVALID_DOCUMENT = "PL001"
 UNUSED_SUPPRESSION = "PL009"
+PARALLEL_FROM = 200  # below this many files, starting worker processes costs more than it saves
 SNIPPET_CONTEXT = 1  # lines shown around a finding in code frames
 
 
@@ -42,11 +43,35 @@ def select_rules(all_rules: dict[str, Rule], config: Config, strict_suppressions
     return Selection(rules, config, all_rules)
 
 
-def lint_paths(paths: list[Path], selection: Selection, force_exclude: bool = False) -> Report:
+def lint_paths(paths: list[Path], selection: Selection, force_exclude: bool = False, jobs: int = 1,
+               parallel_from: int = PARALLEL_FROM) -> Report:
+    """Lint every file under `paths`. Files are independent, so with `jobs` > 1 and at least
+    `parallel_from` files they are linted in worker processes; the report's order does not
+    depend on it."""
+    candidates = list(discover(paths, selection.config, force_exclude))
     report = Report(root=str(selection.config.root.absolute()))
+    if jobs <= 1 or len(candidates) < parallel_from:
+        batches = [lint_batch(candidates, selection)]
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        size = max(1, len(candidates) // (jobs * 4))  # several batches per worker evens out slow files
+        chunks = [candidates[start:start + size] for start in range(0, len(candidates), size)]
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            batches = list(pool.map(lint_batch, chunks, [selection] * len(chunks)))
+    for batch in batches:
+        report.results.extend(batch.results)
+        report.files_scanned.extend(batch.files_scanned)
+        report.errors.extend(batch.errors)
+        report.suppressed += batch.suppressed
+    return report
+
+
+def lint_batch(candidates: list[Candidate], selection: Selection) -> Report:
+    report = Report()
     per_file = [(PathPatterns(selection.config.root, [glob]), selectors)
                 for glob, selectors in selection.config.per_file_ignores.items()]
-    for candidate in discover(paths, selection.config, force_exclude):
+    for candidate in candidates:
         lint_candidate(candidate, selection, per_file, report)
     return report
 

@@ -76,9 +76,11 @@ def main() -> None:
         print(f"check one file, json report (median):    {single * 1000:8.1f} ms  (+{(single - bare) * 1000:.1f} ms)")
         print(f"check one file, text report (median):    {single_text * 1000:8.1f} ms")
 
-        elapsed = run([*lint, str(tree)])
-        print(f"check {options.files} native files:            {elapsed:8.2f} s   "
-              f"({options.files / elapsed:,.0f} files/s, {elapsed / options.files * 1000:.2f} ms/file)")
+        for jobs in (1, 0):
+            elapsed = run([*lint, "--jobs", str(jobs), str(tree)])
+            label = "one process" if jobs == 1 else "one per CPU"
+            print(f"check {options.files} native files, {label}: {elapsed:8.2f} s   "
+                  f"({options.files / elapsed:,.0f} files/s, {elapsed / options.files * 1000:.2f} ms/file)")
         print(f"peak memory of the runs so far:          {child_peak_mib():8.1f} MiB")
 
         if options.corpus.is_dir():

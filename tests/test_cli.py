@@ -21,6 +21,8 @@ from cli_helpers import (
 )
 
 from promptlint import __version__
+from promptlint.config import Config
+from promptlint.engine import lint_paths, select_rules
 from promptlint.registry import load_rules
 
 RULES = load_rules()
@@ -235,3 +237,15 @@ def test_python_m_runs_a_check_end_to_end(tmp_path: Path) -> None:
     assert found(json.loads(completed.stdout)) == {("typo.prompt.yaml", "PL002", 9),
                                                    ("typo.prompt.yaml", "PL003", 4)}
     assert run_module("check", "--select", "PL9", ".", cwd=tmp_path).returncode == 2
+
+
+def test_parallel_run_reports_exactly_what_a_serial_run_does(tmp_path: Path) -> None:
+    for index in range(12):
+        write(tmp_path / f"p{index:02}.prompt.yaml", TYPO_PROMPT if index % 3 else CLEAN_PROMPT)
+    write(tmp_path / "broken.prompt.yaml", "id: [\n")
+    selection = select_rules(load_rules(), Config(root=tmp_path))
+    serial = lint_paths([tmp_path], selection)
+    parallel = lint_paths([tmp_path], selection, jobs=2, parallel_from=1)
+    assert parallel.results == serial.results
+    assert parallel.files_scanned == serial.files_scanned
+    assert len(serial.results) == 8 * 2 + 1  # every typo file: PL002 and PL003; the broken file: PL001
