@@ -42,7 +42,7 @@ def load_yaml(source: SourceFile, start: int = 0, end: int | None = None) -> tup
     """Load the YAML in `source.text[start:end]`; positions are relative to the whole file."""
     end = len(source.text) if end is None else end
     fragment = source.text[start:end]
-    yaml = YAML(typ="safe", pure=True)  # composes only; the round-trip scanner would also gather comments
+    yaml = YAML(typ="safe", pure=False)  # composes only; libyaml when ruamel.yaml.clib is there
     try:
         composed = yaml.compose(fragment)
     except MarkedYAMLError as error:
