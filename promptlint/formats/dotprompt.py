@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from promptlint.formats.frontmatter import split_front_matter
+from promptlint.formats.frontmatter import metadata_from, split_front_matter
 from promptlint.model import Document, Message, Node, OutputSchema, SourceFile, Text, Tool, Variable
 from promptlint.templates import scan_template
 
@@ -19,11 +19,7 @@ def read_dotprompt(source: SourceFile) -> Document:
                         problems=list(front.problems))
     data = front.data
     if data is not None:
-        metadata = document.metadata
-        metadata.id = data.get("name")
-        metadata.version = data.get("version")
-        metadata.description = data.get("description")
-        metadata.model = data.get("model")
+        document.metadata = metadata_from(data, "name")
         _read_input(document, data.get("input"))
         output = data.get("output")
         schema = output.get("schema") if output is not None else None

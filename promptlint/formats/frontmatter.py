@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from promptlint.loaders.yaml_tree import load_yaml
-from promptlint.model import Node, Problem, SourceFile, Text
+from promptlint.model import Metadata, Node, Problem, SourceFile, Text
 
 _FENCE = re.compile(r"^---[ \t]*\r?$", re.M)
 _CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.M)
@@ -43,6 +43,12 @@ def split_front_matter(source: SourceFile, leading_comments: bool = False) -> Fr
         problems.append(Problem("front matter must be a YAML mapping of keys to values", data.span))
         data = None
     return FrontMatter(data, Text.verbatim(text[body_start:], source, body_start), problems, present=True)
+
+
+def metadata_from(data: Node, id_key: str) -> Metadata:
+    """Identity keys shared by front-matter formats; each names its id key differently."""
+    return Metadata(id=data.get(id_key), version=data.get("version"), description=data.get("description"),
+                    model=data.get("model"))
 
 
 def declared_names(node: Node | None) -> list[tuple[str, Node]]:

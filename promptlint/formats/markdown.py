@@ -3,7 +3,7 @@ microagents). Markdown without front matter is documentation, not a prompt: skip
 
 from __future__ import annotations
 
-from promptlint.formats.frontmatter import declared_names, split_front_matter
+from promptlint.formats.frontmatter import declared_names, metadata_from, split_front_matter
 from promptlint.model import Document, Message, SourceFile, Variable
 from promptlint.templates import scan_template
 
@@ -16,11 +16,7 @@ def read_markdown(source: SourceFile) -> Document | None:
                         template_syntax="none")
     data = front.data
     if data is not None:
-        metadata = document.metadata
-        metadata.id = data.get("name")
-        metadata.version = data.get("version")
-        metadata.description = data.get("description")
-        metadata.model = data.get("model")
+        document.metadata = metadata_from(data, "name")
         inputs = data.get("inputs") or data.get("variables")
         if inputs is not None:
             # only files that declare inputs are templates; others are plain Markdown

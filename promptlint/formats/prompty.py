@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from promptlint.formats.frontmatter import declared_names, split_front_matter
+from promptlint.formats.frontmatter import declared_names, metadata_from, split_front_matter
 from promptlint.formats.tools import tools_from_list
 from promptlint.model import (
     Document,
@@ -33,10 +33,7 @@ def read_prompty(source: SourceFile) -> Document:
     data = front.data
     if data is not None:
         document.template_syntax = "handlebars" if _template_format(data) in ("mustache", "handlebars") else "jinja"
-        metadata = document.metadata
-        metadata.id = data.get("id")
-        metadata.version = data.get("version")
-        metadata.description = data.get("description")
+        document.metadata = metadata = metadata_from(data, "id")
         model = data.get("model")
         if model is not None:
             metadata.model = model.get("id") or _deployment(model) or model
