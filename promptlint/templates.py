@@ -70,7 +70,6 @@ def _scan_jinja(text: Text, message_index: int | None) -> Template:
     template = Template()
     value = text.value
     position = 0
-    raw_depth = 0
     unclosable: set[str] = set()  # openers with no closer anywhere after: reported once
     while True:
         opening = _JINJA_OPEN.search(value, position)
@@ -80,7 +79,7 @@ def _scan_jinja(text: Text, message_index: int | None) -> Template:
         position = opening.end()
         close = -1 if opener in unclosable else value.find(_JINJA_CLOSERS[opener], position)
         if close == -1:
-            if raw_depth == 0 and opener not in unclosable:
+            if opener not in unclosable:
                 template.problems.append(Problem(
                     f"template tag '{opener}' is never closed with '{_JINJA_CLOSERS[opener]}'; close it, or "
                     f"write the braces as literal text ({{{{ '{opener}' }}}})",
@@ -98,18 +97,12 @@ def _scan_jinja(text: Text, message_index: int | None) -> Template:
         if opener == "{%":
             keyword = body.strip(" \t\r\n-+").split(None, 1)[0] if body.strip(" \t\r\n-+") else ""
             if keyword == "raw":
-                raw_depth += 1
                 # raw text ends at the first endraw, whatever it holds (even an unclosed `{{`)
                 closing = _JINJA_ENDRAW.search(value, position)
                 position = closing.start() if closing is not None else len(value)
-            elif keyword == "endraw":
-                raw_depth = max(0, raw_depth - 1)
-            if raw_depth:
                 continue
             names, defined, filters = _jinja_statement(body, body_start)
         else:
-            if raw_depth:
-                continue
             names, defined, filters = _jinja_expression(body, body_start)
         template.locals.update(defined)
         for name in names:
