@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -53,18 +55,34 @@ def test_fixture_findings_equal_markers(path: Path) -> None:
         for result in report.results)
 
 
-def test_command_line_finds_every_marker_in_the_fixture_tree(tmp_path: Path) -> None:
-    output = tmp_path / "report.json"
+def _parse_report(output_format: str, text: str) -> Counter[tuple[str, str, int]]:
+    """(path, rule, line) of every finding, read back from one report format."""
+    found: Counter[tuple[str, str, int]] = Counter()
+    if output_format == "json":
+        found.update((item["path"], item["rule_id"], item["start_line"]) for item in json.loads(text)["findings"])
+    elif output_format == "sarif":
+        for result in json.loads(text)["runs"][0]["results"]:
+            location = result["locations"][0]["physicalLocation"]
+            found[(location["artifactLocation"]["uri"], result["ruleId"], location["region"]["startLine"])] += 1
+    elif output_format == "github":
+        for match in re.finditer(r"^::\w+ file=([^,]+),line=(\d+),.*?title=(\w+) ", text, re.M):
+            found[(match.group(1), match.group(3), int(match.group(2)))] += 1
+    else:  # text: "  error[PL002] undeclared-variable path:line:column"
+        for match in re.finditer(r"^  \w+\[(\w+)\] [\w-]+ (.+):(\d+):\d+$", text, re.M):
+            found[(match.group(2), match.group(1), int(match.group(3)))] += 1
+    return found
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "sarif", "github"])
+def test_promptlint_check_fixtures_finds_every_marker_and_nothing_else(output_format: str) -> None:
+    # exactly the command of the issue: the repository's own configuration turns on the opt-in rules
     completed = subprocess.run(
-        [sys.executable, "-m", "promptlint", "check", "fixtures", "--format", "json", "--output", str(output),
-         "--select", ",".join(RULES)],
-        cwd=REPOSITORY, capture_output=True, text=True, check=False,
+        [sys.executable, "-m", "promptlint", "check", "fixtures/", "--format", output_format],
+        cwd=REPOSITORY, capture_output=True, text=True, check=False, env={**os.environ, "NO_COLOR": "1"},
     )
     assert completed.returncode == 1, completed.stderr
-    findings = json.loads(output.read_text("utf-8"))["findings"]
-    actual = Counter((item["path"], item["rule_id"], item["start_line"]) for item in findings)
     expected: Counter[tuple[str, str, int]] = Counter()
     for path in fixture_files():
         for (rule_id, line), count in expected_findings(path).items():
             expected[(path.relative_to(REPOSITORY).as_posix(), rule_id, line)] += count
-    assert actual == expected
+    assert _parse_report(output_format, completed.stdout) == expected
