@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from importlib.metadata import version
 from pathlib import Path
 
@@ -249,3 +252,17 @@ def test_parallel_run_reports_exactly_what_a_serial_run_does(tmp_path: Path) -> 
     assert parallel.results == serial.results
     assert parallel.files_scanned == serial.files_scanned
     assert len(serial.results) == 8 * 2 + 1  # every typo file: PL002 and PL003; the broken file: PL001
+
+
+def test_a_json_run_on_one_file_imports_no_tokenizer_nor_terminal_rendering(tmp_path: Path) -> None:
+    # pre-commit pays start-up once per batch of files: heavy imports wait until a run needs them
+    prompt = write(tmp_path / "p.prompt.yaml", CLEAN_PROMPT)
+    script = (
+        "import sys\n"
+        "from promptlint.cli import main\n"
+        f"sys.argv = ['promptlint', 'check', {str(prompt)!r}, '--format', 'json', '--output', {os.devnull!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted({name.split('.')[0] for name in sys.modules} & {'tiktoken', 'pygments', 'rich', 'pathspec'}))\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert completed.stdout.strip() == "[]"
