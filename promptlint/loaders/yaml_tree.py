@@ -21,6 +21,9 @@ from promptlint.model import Node, Problem, SourceFile, Text
 
 MAX_NODES = 100_000  # nodes built per file, aliases expanded: stops "billion laughs"
 MAX_DEPTH = 200
+# libyaml (ruamel.yaml.clib) scans twice as fast; where it is missing ruamel uses its own
+# Python scanner, which gives the same nodes and marks (a test checks both)
+PURE_PYTHON = False
 
 _CORE = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {"str", "int", "float", "bool", "null", "timestamp", "binary"}
@@ -42,7 +45,7 @@ def load_yaml(source: SourceFile, start: int = 0, end: int | None = None) -> tup
     """Load the YAML in `source.text[start:end]`; positions are relative to the whole file."""
     end = len(source.text) if end is None else end
     fragment = source.text[start:end]
-    yaml = YAML(typ="safe", pure=False)  # composes only; libyaml when ruamel.yaml.clib is there
+    yaml = YAML(typ="safe", pure=PURE_PYTHON)  # composes only
     try:
         composed = yaml.compose(fragment)
     except MarkedYAMLError as error:
@@ -96,9 +99,8 @@ class _Builder:
         kind = tag[len(_CORE):] if tag.startswith(_CORE) else tag
         if kind not in _SCALAR_TAGS:
             raise _Invalid(f"unsupported YAML tag '{tag}': only plain data is read, never constructed", start)
-        raw = node.value.replace("\a", "") if node.style == ">" else node.value  # ruamel marks folds with \a
-        value = _scalar_value(kind, raw)
-        text = self.located(node, raw) if isinstance(value, str) else None
+        value = _scalar_value(kind, node.value)
+        text = self.located(node) if isinstance(value, str) else None
         return Node("scalar", value, span, text=text)
 
     def check_tag(self, tag: str, expected: str, offset: int) -> None:
@@ -133,7 +135,8 @@ class _Builder:
             result.setdefault(key, value)
         return result
 
-    def located(self, node: ScalarNode, value: str) -> Text:
+    def located(self, node: ScalarNode) -> Text:
+        value: str = node.value
         start = node.start_mark.index
         end = node.end_mark.index
         style = node.style
