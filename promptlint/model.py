@@ -44,7 +44,9 @@ class SourceFile:
         return line_index + 1, offset - self.line_starts[line_index] + 1
 
     def span(self, start: int, end: int | None = None) -> Span:
-        end = start if end is None else max(start, end)
+        # parsers report positions as they count them; never let one point outside the text
+        start = max(0, min(start, len(self.text)))
+        end = start if end is None else max(start, min(end, len(self.text)))
         start_line, start_column = self.position(start)
         end_line, end_column = self.position(end)
         return Span(start, end, start_line, start_column, end_line, end_column)

@@ -69,8 +69,8 @@ def _binding_uses(tools: Node | None) -> list[VariableUse]:
 def split_messages(body: Text, syntax: TemplateSyntax, declared: set[str]) -> list[Message]:
     markers = list(_ROLE_LINE.finditer(body.value))
     pieces: list[tuple[str, int, int, int | None]] = []  # role, start, end, marker start
-    if not markers or body.value[:markers[0].start()].strip():
-        first_end = markers[0].start() if markers else len(body.value)
+    first_end = markers[0].start() if markers else len(body.value)
+    if body.value[:first_end].strip():
         pieces.append(("system", 0, first_end, None))  # Prompty treats unmarked text as system
     for index, marker in enumerate(markers):
         end = markers[index + 1].start() if index + 1 < len(markers) else len(body.value)
