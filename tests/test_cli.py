@@ -23,6 +23,7 @@ from cli_helpers import (
     write,
 )
 
+import promptlint.formats
 from promptlint import __version__
 from promptlint.config import Config
 from promptlint.engine import lint_paths, select_rules
@@ -266,3 +267,19 @@ def test_a_json_run_on_one_file_imports_no_tokenizer_nor_terminal_rendering(tmp_
     )
     completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert completed.stdout.strip() == "[]"
+
+
+def test_unreadable_data_files_are_reported_only_when_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a walk meets lockfiles, binary Markdown and Latin-1 YAML that are nobody's prompts
+    monkeypatch.setattr(promptlint.formats, "MAX_FILE_BYTES", 1024)
+    write(tmp_path / "package-lock.json", '{"lockfileVersion": 3, "packages": {' + '"a": 1, ' * 300 + '"z": 0}}')
+    (tmp_path / "notes.md").write_bytes(b"---\x00binary")
+    (tmp_path / "legacy.yaml").write_bytes(b"name: caf\xe9\n")
+    prompt = write(tmp_path / "p.prompt.yaml", "id: p\nmessages:\n  - role: user\n    content: '{{ x }}'\n")
+    selection = select_rules(load_rules(), Config(root=tmp_path))
+    walked = lint_paths([tmp_path], selection)
+    assert [(result.location.path, result.rule_id) for result in walked.results] == [("p.prompt.yaml", "PL002")]
+    named = lint_paths([tmp_path / "package-lock.json", tmp_path / "notes.md", tmp_path / "legacy.yaml", prompt],
+                       selection)
+    assert [(result.location.path, result.rule_id) for result in named.results] == [
+        ("package-lock.json", "PL001"), ("notes.md", "PL001"), ("legacy.yaml", "PL001"), ("p.prompt.yaml", "PL002")]

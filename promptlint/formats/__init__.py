@@ -29,6 +29,9 @@ READERS_BY_SUFFIX: tuple[tuple[tuple[str, ...], Reader], ...] = (
     ((".md", ".markdown"), read_markdown),
     ((".json", ".yaml", ".yml"), read_data_file),
 )
+# Readers that recognise a prompt by what a file holds, not by its name: a file of theirs
+# that cannot be read that far is only reported when it was named on the command line.
+BY_CONTENT = (read_markdown, read_data_file)
 
 
 def reader_for(name: str) -> Reader | None:
@@ -42,12 +45,20 @@ def reader_for(name: str) -> Reader | None:
 def read_document(path: Path, display_path: str, explicit: bool = False) -> Document | None:
     """Read one file into a Document; None when it is not a prompt or tool file at all.
 
-    `explicit` files (named on the command line) that cannot be recognised because they do
-    not parse are reported; in a directory walk such `.json`/`.yaml` files are not ours.
+    Files named on the command line (`explicit`) are always reported on. In a directory walk
+    a Markdown, JSON or YAML file that cannot be read (too large, binary, not UTF-8, not
+    parsing) is not reported: nothing says it is a prompt file (think of package-lock.json).
     """
     reader = reader_for(path.name)
     if reader is None:
         return None
+    document = _read(path, display_path, reader)
+    if document is not None and document.format is None and reader in BY_CONTENT and not explicit:
+        return None
+    return document
+
+
+def _read(path: Path, display_path: str, reader: Reader) -> Document | None:
     empty = SourceFile(path, display_path, "")
     try:
         with path.open("rb") as handle:
@@ -68,11 +79,7 @@ def read_document(path: Path, display_path: str, explicit: bool = False) -> Docu
         return _unreadable(partial, f"not valid UTF-8 (byte 0x{data[error.start]:02x}); save the file as UTF-8",
                            offset)
     text = text.removeprefix("\ufeff")  # editors do not count a byte-order mark as a column
-    source = SourceFile(path, display_path, text)
-    document = reader(source)
-    if document is not None and reader is read_data_file and document.format is None and not explicit:
-        return None  # an unrelated data file that does not parse: not ours to report
-    return document
+    return reader(SourceFile(path, display_path, text))
 
 
 def _unreadable(source: SourceFile, message: str, offset: int = 0) -> Document:
