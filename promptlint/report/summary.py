@@ -13,6 +13,8 @@ def summary_line(report: Report) -> str:
     scanned = len(report.files_scanned)
     files = f"{scanned} file{'s' if scanned != 1 else ''}"
     suppressed = f", {report.suppressed} suppressed" if report.suppressed else ""
+    if not scanned:
+        return "No prompt or tool files found under the given paths (see README, \"What it reads\")."
     if not report.results:
         return f"No findings in {files}{suppressed}."
     parts = [f"{counts[level]} {level}{'s' if counts[level] != 1 else ''}"
