@@ -49,9 +49,18 @@ def test_security_severity_implies_the_security_tag() -> None:
     assert rule.tags == ("security", "cwe-89")
 
 
+def install_distribution(path: Path, monkeypatch: pytest.MonkeyPatch, name: str, entry_point: str) -> None:
+    """An installed distribution as pip lays it out, holding one `promptlint.rules` entry point."""
+    info = path / f"{name}-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n", "utf-8")
+    (info / "entry_points.txt").write_text(f"[promptlint.rules]\n{entry_point}\n", "utf-8")
+    monkeypatch.syspath_prepend(str(path))
+    registry.load_rules.cache_clear()
+
+
 def test_a_third_party_rule_pack_registers_through_entry_points(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    # an installed distribution, as pip would lay it out: a module and its entry_points.txt
     (tmp_path / "acme_rules.py").write_text(textwrap.dedent('''
         def no_shouting(document, context):
             for message in document.messages:
@@ -63,12 +72,7 @@ def test_a_third_party_rule_pack_registers_through_entry_points(tmp_path: Path,
                      "summary": "All-capitals message.", "description": "Models read capitals as emphasis.",
                      "fix": "Write in sentence case.", "check": "acme_rules:no_shouting"}]
     '''), "utf-8")
-    info = tmp_path / "acme_rules-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-rules\nVersion: 1.0\n", "utf-8")
-    (info / "entry_points.txt").write_text("[promptlint.rules]\nACME = acme_rules:rules\n", "utf-8")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    registry.load_rules.cache_clear()
+    install_distribution(tmp_path, monkeypatch, "acme_rules", "ACME = acme_rules:rules")
     try:
         prompt = tmp_path / "loud.prompt.yaml"
         prompt.write_text("id: loud\nmessages:\n  - role: system\n    content: ANSWER NOW\n", "utf-8")
@@ -83,12 +87,7 @@ def test_a_third_party_rule_pack_registers_through_entry_points(tmp_path: Path,
 
 
 def test_plugins_may_not_take_the_pl_prefix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    info = tmp_path / "bad_rules-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: bad-rules\nVersion: 1.0\n", "utf-8")
-    (info / "entry_points.txt").write_text("[promptlint.rules]\nPL = bad_rules:rules\n", "utf-8")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    registry.load_rules.cache_clear()
+    install_distribution(tmp_path, monkeypatch, "bad_rules", "PL = bad_rules:rules")
     try:
         result = CliRunner().invoke(main, ["rules"])
         assert result.exit_code == 2
