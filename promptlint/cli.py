@@ -111,8 +111,7 @@ def _color(stream: IO[str], no_color: bool) -> bool:
 
 
 @main.command("rules")
-@click.option("--all", "show_all", is_flag=True, hidden=True)
-def list_rules(show_all: bool) -> None:
+def list_rules() -> None:
     """List every rule: id, name, family, default severity."""
     rules = _rules()
     width = max((len(rule.name) for rule in rules.values()), default=10)
