@@ -32,6 +32,9 @@ _JINJA_GLOBALS = {"range", "dict", "lipsum", "cycler", "joiner", "namespace", "l
                   "caller", "self", "super"}
 
 _JINJA_CLOSERS = {"{{": "}}", "{%": "%}", "{#": "#}"}
+# an expression or statement ends at the first closer outside a string literal: `{{ "}}" ~ name }}`
+_JINJA_CLOSER_OR_QUOTE = {"}}": re.compile(r"\}\}|['\"]"), "%}": re.compile(r"%\}|['\"]")}
+_JINJA_STRING = {"'": re.compile(r"'[^'\\]*(?:\\.[^'\\]*)*'", re.S), '"': re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)}
 _HANDLEBARS_TOKEN = re.compile(
     r"""(?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
     |(?P<params>\|[^|]*\|)
@@ -43,6 +46,9 @@ _HANDLEBARS_TOKEN = re.compile(
     |(?P<other>.)""",
     re.X | re.S,
 )
+# Handlebars' ID: any run of characters but whitespace and !"#%&'()*+,./;<=>@[\]^`{|}~
+_HANDLEBARS_RAW_CLOSE = re.compile(r"\{\{\{\{/[^\s!\"#%-,./;->@\[-\^`{-~]+\}\}\}\}")
+_ANY_CHARACTER = re.compile(r"(?P<other>.)", re.S)
 _HANDLEBARS_LITERALS = {"true", "false", "null", "undefined", "this", "else", "as"}
 # Dotprompt's helpers that take no argument; with arguments any first name is a helper
 _HANDLEBARS_BARE_HELPERS = {"history", "else"}
@@ -71,13 +77,19 @@ def _scan_jinja(text: Text, message_index: int | None) -> Template:
     value = text.value
     position = 0
     unclosable: set[str] = set()  # openers with no closer anywhere after: reported once
+    unterminated = {"'": len(value), '"': len(value)}  # from where quotes of each kind open no string
     while True:
         opening = _JINJA_OPEN.search(value, position)
         if opening is None:
             break
         opener = opening.group()
         position = opening.end()
-        close = -1 if opener in unclosable else value.find(_JINJA_CLOSERS[opener], position)
+        if opener in unclosable:
+            close = -1
+        elif opener == "{#":
+            close = value.find("#}", position)  # a comment is not tokenised: quotes in it are text
+        else:
+            close = _jinja_closer(value, position, _JINJA_CLOSERS[opener], unterminated)
         if close == -1:
             if opener not in unclosable:
                 template.problems.append(Problem(
@@ -113,9 +125,52 @@ def _scan_jinja(text: Text, message_index: int | None) -> Template:
     return template
 
 
+def _jinja_closer(value: str, position: int, closer: str, unterminated: dict[str, int]) -> int:
+    """Where the first `closer` outside a string literal starts, from `position`; -1 if there is none.
+
+    A quote with no end is not a string (Jinja rejects it anyway). Every later quote of the same
+    kind has no end either (it is escaped inside that failed scan, which then runs in step with
+    its own), so `unterminated` keeps no quote from being scanned to the end of the text twice.
+    """
+    search = _JINJA_CLOSER_OR_QUOTE[closer]
+    while True:
+        found = search.search(value, position)
+        if found is None:
+            return -1
+        token, start = found.group(), found.start()
+        if token == closer:
+            return start
+        string = _JINJA_STRING[token].match(value, start) if start < unterminated[token] else None
+        if string is None:
+            unterminated[token] = min(start, unterminated[token])
+            position = start + 1
+        else:
+            position = string.end()
+
+
+def _token_matches(pattern: re.Pattern[str], body: str) -> Iterator[re.Match[str]]:
+    """`pattern.finditer(body)`, except that quotes of a kind already seen unterminated are single characters.
+
+    Trying a quote with no end as a string scans to the end of the body; every later quote of that
+    kind has no end either (see `_jinja_closer`), so trying each would take quadratic time.
+    """
+    position, unterminated = 0, {"'": len(body), '"': len(body)}
+    while position < len(body):
+        char = body[position]
+        if char in unterminated and position >= unterminated[char]:
+            match = _ANY_CHARACTER.match(body, position)
+        else:
+            match = pattern.match(body, position)
+            if char in unterminated and match is not None and match.lastgroup != "string":
+                unterminated[char] = position
+        assert match is not None  # both token patterns end with a catch-all alternative
+        yield match
+        position = match.end()
+
+
 def _jinja_tokens(body: str, offset: int) -> list[tuple[str, str, int]]:
     tokens = []
-    for match in _JINJA_TOKEN.finditer(body):
+    for match in _token_matches(_JINJA_TOKEN, body):
         kind = match.lastgroup or "other"
         if kind != "space":
             tokens.append((kind, match.group(), offset + match.start()))
@@ -236,7 +291,12 @@ def _scan_handlebars(text: Text, message_index: int | None) -> Template:
         if kind == "comment":
             template.comments.append(tag_span)
             continue
-        body = value[body_start:end - (3 if kind == "triple" else 2)]
+        body = value[body_start:end - {"triple": 3, "raw": 4}.get(kind, 2)]
+        if kind == "raw":  # its name is always a helper's; its arguments are read
+            tokens = _handlebars_tokens(body, body_start)
+            names, _params, _helper = _handlebars_reads(tokens, block=False, helper_call=True)
+            _add_uses(template, text, names, tag_span, message_index, context_depth > 0)
+            continue
         stripped = body.lstrip("~ \t\r\n")
         lead = body_start + len(body) - len(stripped)
         stripped = stripped.rstrip("~ \t\r\n")
@@ -286,6 +346,15 @@ def _handlebars_tags(value: str) -> Iterator[tuple[int, int, str, int]]:
         if start and value[start - 1] == "\\":  # `\{{` is literal text
             position = start + 2
             continue
+        if value.startswith("{{{{", start):  # a raw block: `{{{{helper args}}}}literal text{{{{/helper}}}}`
+            found = value.find("}}}}", start + 4)
+            if found == -1:
+                return
+            yield start, found + 4, "raw", start + 4
+            position = _raw_block_end(value, found + 4)
+            if position == -1:
+                return  # never closed: Handlebars rejects it; the rest is its literal text
+            continue
         if value.startswith("{{!--", start):
             kind, body_start = "comment", start + 5
             ends = [found + len(closer) for closer in ("--}}", "--~}}")
@@ -305,6 +374,31 @@ def _handlebars_tags(value: str) -> Iterator[tuple[int, int, str, int]]:
         position = end
 
 
+def _raw_block_end(value: str, position: int) -> int:
+    """The end of the closer of the raw block whose content starts at `position`, or -1.
+
+    As Handlebars' lexer: raw blocks nest (`{{{{` not followed by `/` opens one), and only an
+    exact `{{{{/name}}}}` closes one; any other text, `{{` included, is content.
+    """
+    depth = 1
+    while True:
+        found = value.find("{{{{", position)
+        if found == -1:
+            return -1
+        if not value.startswith("/", found + 4):
+            depth += 1
+            position = found + 4
+            continue
+        closer = _HANDLEBARS_RAW_CLOSE.match(value, found)
+        if closer is None:
+            position = found + 1  # content; the name run it tried ends before the next `{{{{`
+            continue
+        depth -= 1
+        position = closer.end()
+        if depth == 0:
+            return position
+
+
 def _add_uses(template: Template, text: Text, names: list[_Name], tag_span: Span, message_index: int | None,
               context_relative: bool) -> None:
     for name in names:
@@ -318,7 +412,7 @@ def _add_uses(template: Template, text: Text, names: list[_Name], tag_span: Span
 
 def _handlebars_tokens(inner: str, offset: int) -> list[tuple[str, str, int]]:
     tokens = []
-    for match in _HANDLEBARS_TOKEN.finditer(inner):
+    for match in _token_matches(_HANDLEBARS_TOKEN, inner):
         kind = match.lastgroup or "other"
         if kind != "space":
             token = match.group(kind) if kind == "hash" else match.group()
@@ -326,12 +420,17 @@ def _handlebars_tokens(inner: str, offset: int) -> list[tuple[str, str, int]]:
     return tokens
 
 
-def _handlebars_reads(tokens: list[tuple[str, str, int]], block: bool) -> tuple[list[_Name], set[str], str | None]:
-    """Names a mustache reads, block parameters it binds, and the helper it calls (if any)."""
+def _handlebars_reads(tokens: list[tuple[str, str, int]], block: bool,
+                      helper_call: bool = False) -> tuple[list[_Name], set[str], str | None]:
+    """Names a mustache reads, block parameters it binds, and the helper it calls (if any).
+
+    `helper_call`: the first name is a helper's even without arguments (a raw block's).
+    """
     names: list[_Name] = []
     params: set[str] = set()
     helper: str | None = None
-    has_arguments = len([t for t in tokens if t[0] in ("path", "string", "number", "hash", "paren")]) > 1
+    arguments = [t for t in tokens if t[0] in ("path", "string", "number", "hash", "paren")]
+    has_arguments = helper_call or len(arguments) > 1
     for index, (kind, token, start) in enumerate(tokens):
         if kind == "params":
             params.update(token.strip("|").split())

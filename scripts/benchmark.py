@@ -110,6 +110,11 @@ def main() -> None:
         unclosed.write_text("---\nmodel: x\n---\n" + "{{ a\n" * 200_000, "utf-8")
         elapsed = run([*lint, str(unclosed)])
         print(f"check 200,000 unclosed '{{{{' tags:          {elapsed:8.2f} s")
+        quotes = Path(scratch) / "quotes.prompt.yaml"
+        quotes.write_text("id: q\nmessages:\n  - role: user\n    content: |\n      {{ '"
+                          + "\\'" * 200_000 + " }} {{ 'a " * 50_000 + "\n", "utf-8")
+        elapsed = run([*lint, str(quotes)])
+        print(f"check 250,000 unterminated quotes in tags:  {elapsed:8.2f} s")
         print(f"peak memory of any run:                  {child_peak_mib():8.1f} MiB")
 
 

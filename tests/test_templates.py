@@ -245,3 +245,63 @@ def test_many_unclosed_tags_give_one_problem_each_kind_and_later_tags_still_coun
 def test_handlebars_text_after_an_unclosed_tag_is_not_scanned() -> None:
     template = hbs("{{name}} and {{ broken " + "{{ " * 100)
     assert names(template) == ["name"]
+
+
+# --- Handlebars raw blocks -------------------------------------------------------------------
+
+def test_handlebars_raw_block_content_is_literal_text() -> None:
+    template = hbs("{{{{raw}}}}{{undeclared}} {{#each items}}{{/each}} {{ open {{{{/raw}}}} {{real}}")
+    assert located(template) == [("real", 1, 75, 79)]
+    assert (template.problems, template.comments, template.locals) == ([], [], set())
+
+
+def test_handlebars_raw_block_helper_is_not_read_but_its_arguments_are() -> None:
+    template = hbs("{{{{raw-helper value key=other}}}}{{x}}{{{{/raw-helper}}}}")
+    assert located(template) == [("value", 1, 16, 21), ("other", 1, 26, 31)]
+
+
+def test_handlebars_raw_blocks_nest_and_close_only_at_an_exact_closer() -> None:
+    template = hbs("{{{{raw}}}} {{{{raw}}}} {{a}} {{{{/raw}}}} {{b}} {{{{/ raw}}}} {{{{/raw }}}} {{/raw}} {{c}}"
+                   "{{{{/raw}}}}{{d}}")
+    assert names(template) == ["d"]
+
+
+def test_handlebars_unclosed_raw_block_is_literal_to_the_end() -> None:
+    template = hbs("{{x}} {{{{raw}}}} {{a}} {{#each b}}")
+    assert names(template) == ["x"]
+    assert template.problems == []
+
+
+# --- Jinja string literals inside tags ---------------------------------------------------------
+
+def test_jinja_closer_inside_a_string_literal_does_not_end_the_tag() -> None:
+    assert located(scan('{{ "}}" ~ name }}')) == [("name", 1, 11, 15)]
+    statement = scan('{% set x = "%}" ~ suffix %}{{ x }}')
+    assert names(statement) == ["suffix"]
+    assert "x" in statement.locals
+    assert names(scan(r"""{{ 'it\'s }}' ~ a }} {{ "a\\" ~ b }}""")) == ["a", "b"]
+    assert names(scan('{{ x ~ "}} {{ y }}" }}')) == ["x"]
+
+
+def test_jinja_unterminated_quote_is_not_a_string() -> None:
+    template = scan("""{{ a ' }} {{ b }} {% if c == " %}{{ d }}{% endif %}""")
+    assert names(template) == ["a", "b", "c", "d"]
+    assert template.problems == []
+    assert names(scan("""{# don't "#} {{ e }}""")) == ["e"]  # a comment is not tokenised
+
+
+def scanned_in_linear_time(body: str, syntax: TemplateSyntax = "jinja") -> Template:
+    # linear scanning takes a fraction of a second here, rescanning from each quote or opener
+    # minutes; the time itself is measured by scripts/benchmark.py, not asserted here
+    return scan(body, syntax)
+
+
+def test_unterminated_quotes_and_unclosed_openers_are_scanned_to_the_end() -> None:
+    escaped = scanned_in_linear_time("{{ '" + "\\'" * 100_000 + " }} {{ after }}")
+    assert (names(escaped), escaped.problems) == (["after"], [])
+    unclosed = scanned_in_linear_time("{{ 'a " * 50_000 + '{% "b ' * 50_000)
+    assert [problem.message.split("'")[1] for problem in unclosed.problems] == ["{{", "{%"]
+    assert names(scanned_in_linear_time('{{ "' + '\\"' * 100_000 + " }} {{after}}", "handlebars")) == ["after"]
+    raw = scanned_in_linear_time("{{{{raw}}}}" + "{{{{/ {{{{/x" * 50_000 + "{{{{raw}}}}" * 50_000 + "{{x}}",
+                                 "handlebars")
+    assert names(raw) == []
