@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 
 from promptlint.loaders import yaml_tree
 from promptlint.loaders.yaml_tree import MAX_NODES, load_yaml
@@ -344,3 +349,112 @@ def test_libyaml_and_the_python_scanner_give_the_same_nodes(monkeypatch: pytest.
     libyaml = snapshot()
     monkeypatch.setattr(yaml_tree, "PURE_PYTHON", True)
     assert snapshot() == libyaml
+
+
+# --- double-quoted line folding, as YAML emitters write long strings ----------------------
+
+def test_double_quoted_escaped_line_break_then_escaped_space() -> None:
+    # PyYAML and ruamel fold a long string at a space this way: the next line's leading white
+    # space is stripped, and `\ ` gives the space that would otherwise be lost
+    text = text_of('key: "first part of a long line that was folded \\\n  \\ continues here"\n', "key")
+    assert text.value == "first part of a long line that was folded  continues here"
+    assert column_of_each(text)[40:44] == [("d", 1, 47), (" ", 1, 48), (" ", 2, 3), ("c", 2, 5)]
+    assert where(text, "continues") == (2, 5, 2, 14)
+
+
+@pytest.mark.parametrize(("source", "value", "expected"), [
+    ('k: "a\n  \\ b"\n', "a  b", [("a", 1, 5), (" ", 1, 6), (" ", 2, 3), ("b", 2, 5)]),  # fold, then `\ `
+    ('k: "a \n\\ b"\n', "a  b", [("a", 1, 5), (" ", 1, 7), (" ", 2, 1), ("b", 2, 3)]),  # trailing space dropped
+    ('k: "a\n\n  \\ b"\n', "a\n b", [("a", 1, 5), ("\n", 2, 1), (" ", 3, 3), ("b", 3, 5)]),  # an empty line
+    ('k: "a\\\n\n  b"\n', "a\nb", [("a", 1, 5), ("\n", 2, 1), ("b", 3, 3)]),  # escaped break, empty line
+    ('k: "a \\\n \tb"\n', "a b", [("a", 1, 5), (" ", 1, 6), ("b", 2, 3)]),  # a tab is leading white space
+    ("k: 'a\n\n  b'\n", "a\nb", [("a", 1, 5), ("\n", 2, 1), ("b", 3, 3)]),
+    ("k: a\n\n  b\n", "a\nb", [("a", 1, 4), ("\n", 2, 1), ("b", 3, 3)]),
+])
+def test_flow_scalar_folding_keeps_every_character_in_place(source: str, value: str,
+                                                            expected: list[tuple[str, int, int]]) -> None:
+    text = text_of(source, "k")
+    assert text.value == value
+    assert column_of_each(text) == expected
+
+
+def _escape_produces(source: str, at: int, char: str) -> bool:
+    """Whether a double-quoted escape starting at `at` gives `char` (decoded by ruamel, not by us)."""
+    loader = YAML(typ="safe", pure=True)
+    for length in (2, 4, 6, 10):
+        try:
+            if loader.load('"' + source[at:at + length] + '"') == char:
+                return True
+        except YAMLError:
+            continue
+    return False
+
+
+# words and runs of spaces, so that emitters fold lines at spaces (and write `\ `), among awkward characters
+yaml_text = st.lists(st.one_of(st.sampled_from([" ", "  ", "word", "longer words", "\t", "\n", "\r", '"', "\\", "'",
+                                                "#", ": ", "é", "😀", "\u2028", "\x85", "\ufeff"]),
+                               st.characters(codec="utf-8")), max_size=30).map("".join)
+
+
+@pytest.mark.parametrize("pure", [False, True])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=yaml_text, width=st.integers(5, 30), depth=st.integers(0, 2),
+       line_break=st.sampled_from(["\n", "\r\n", "\r"]))
+def test_every_character_of_an_emitted_double_quoted_string_is_in_place(
+        monkeypatch: pytest.MonkeyPatch, pure: bool, value: str, width: int, depth: int, line_break: str) -> None:
+    monkeypatch.setattr(yaml_tree, "PURE_PYTHON", pure)
+    dumper = YAML(typ="safe", pure=True)
+    dumper.default_style = '"'
+    dumper.width = width  # small, so that long strings fold over lines
+    dumper.line_break = line_break
+    data: object = value
+    for _ in range(depth):
+        data = {"outer": [data]}
+    stream = io.StringIO()
+    dumper.dump({"k": data}, stream)
+    source = stream.getvalue()
+    root = root_of(source)
+    node = root.get("k")
+    for _ in range(depth):
+        assert node is not None
+        node = node.get("outer")
+        assert node is not None
+        node = node.elements()[0]
+    assert node is not None and node.text is not None
+    text = node.text
+    value = text.value  # as loaded: ruamel's emitter does not round-trip every string ('0\x1f0 0')
+    starts = [text.span(i, i + 1).start for i in range(len(value))]
+    assert starts == sorted(set(starts)), source  # each character from its own place, none from the quote
+    assert all(start > node.span.start for start in starts), source
+    for char, start in zip(value, starts, strict=True):
+        found = source[start]
+        folded = char in " \n" and found in "\r\n"  # a line break, kept as a line feed or folded to a space
+        assert found == char or folded or (found == "\\" and _escape_produces(source, start, char)), (
+            source, char, start)
+
+
+@pytest.mark.parametrize("pure", [False, True])
+def test_one_yaml_instance_serves_every_load_and_a_failed_load_leaves_nothing_behind(
+        monkeypatch: pytest.MonkeyPatch, pure: bool) -> None:
+    monkeypatch.setattr(yaml_tree, "PURE_PYTHON", pure)
+    monkeypatch.setattr(yaml_tree, "_COMPOSERS", {})
+    built: list[YAML] = []
+
+    def counted(**options: object) -> YAML:
+        built.append(YAML(**options))  # type: ignore[arg-type]
+        return built[-1]
+
+    monkeypatch.setattr(yaml_tree, "YAML", counted)
+    good = "a: &x [1, 'two']\nb: *x\nc: |\n  text {{ v }}\n"
+
+    def snapshot() -> list[tuple[object, ...]]:
+        root = root_of(good)
+        return [(key, node.plain(), node.span, node.text.segments if node.text else None) for key, node in root.items()]
+
+    first = snapshot()
+    for broken in ("a: &y [1, 2\n", "a: \x01\n", "a: &y 1\nb: [\n", "a: 1\n---\nb: 2\n", "a: &y 1\nb: *z\n"):
+        assert load(broken)[0] is None
+    assert "undefined alias" in only_problem("a: *y\n").message  # an earlier load's anchors are forgotten
+    assert snapshot() == first
+    assert len(built) == 1
+    assert len(built[0].doc_infos) == 1  # what ruamel keeps per load does not pile up

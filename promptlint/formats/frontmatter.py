@@ -6,10 +6,11 @@ import re
 from dataclasses import dataclass
 
 from promptlint.loaders.yaml_tree import load_yaml
-from promptlint.model import Metadata, Node, Problem, SourceFile, Text
+from promptlint.model import Metadata, Node, Problem, SourceFile, Text, next_line
 
-_FENCE = re.compile(r"^---[ \t]*\r?$", re.M)
-_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.M)
+# whole lines; `^`/`$` with re.M know only "\n", and a line may also end at "\r" (see SourceFile)
+_FENCE = re.compile(r"(?<![^\r\n])---[ \t]*(?![^\r\n])")
+_CLOSE = re.compile(r"(?<![^\r\n])(?:---|\.\.\.)[ \t]*(?![^\r\n])")
 
 
 @dataclass
@@ -26,19 +27,18 @@ def split_front_matter(source: SourceFile, leading_comments: bool = False) -> Fr
     text = source.text
     start = 0
     while start < len(text) and (text[start] in "\r\n" or (leading_comments and text.startswith("#", start))):
-        newline = text.find("\n", start)
-        start = len(text) if newline == -1 else newline + 1
+        start = next_line(text, start)
     opening = _FENCE.match(text, start)
     if opening is None:
         return FrontMatter(None, Text.verbatim(text, source, 0), [], present=False)
-    data_start = min(opening.end() + 1, len(text))
+    data_start = next_line(text, opening.end())
     closing = _CLOSE.search(text, data_start)
     if closing is None:
         problem = Problem("front matter opened with '---' is never closed; add a '---' line after it",
                           source.span(opening.start(), opening.end()))
         return FrontMatter(None, Text.verbatim("", source, len(text)), [problem], present=True)
     data, problems = load_yaml(source, data_start, closing.start())
-    body_start = min(closing.end() + 1, len(text))
+    body_start = next_line(text, closing.end())
     if data is not None and data.kind != "mapping":
         problems.append(Problem("front matter must be a YAML mapping of keys to values", data.span))
         data = None

@@ -17,7 +17,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.nodes import Node as YamlNode
 
-from promptlint.model import Node, Problem, SourceFile, Text
+from promptlint.model import Node, Problem, SourceFile, Text, next_line
 
 MAX_NODES = 100_000  # nodes built per file, aliases expanded: stops "billion laughs"
 MAX_DEPTH = 200
@@ -33,6 +33,10 @@ _ESCAPES = {
     "_": "\xa0", "L": "\u2028", "P": "\u2029",
 }
 _HEX_ESCAPES = {"x": 2, "u": 4, "U": 8}
+# line breaks in a scalar (YAML 1.1's NEL, LS and PS too, as ruamel and libyaml scan them)
+_BREAKS = "\r\n\x85\u2028\u2029"
+_FLOW_WHITE = " \t" + _BREAKS
+_COMPOSERS: dict[bool, YAML] = {}  # by PURE_PYTHON
 
 
 class _Invalid(Exception):
@@ -45,7 +49,7 @@ def load_yaml(source: SourceFile, start: int = 0, end: int | None = None) -> tup
     """Load the YAML in `source.text[start:end]`; positions are relative to the whole file."""
     end = len(source.text) if end is None else end
     fragment = source.text[start:end]
-    yaml = YAML(typ="safe", pure=PURE_PYTHON)  # composes only
+    yaml = _composer()
     try:
         composed = yaml.compose(fragment)
     except MarkedYAMLError as error:
@@ -63,6 +67,18 @@ def load_yaml(source: SourceFile, start: int = 0, end: int | None = None) -> tup
         return builder.build(composed, 0), builder.problems
     except _Invalid as error:
         return None, [*builder.problems, Problem(str(error), source.span(error.offset, error.offset))]
+
+
+def _composer() -> YAML:
+    """The YAML instance for the current PURE_PYTHON setting, built once: constructing one looks
+    for plug-ins on the file system. Reuse is safe: `compose` resets the reader, scanner and parser
+    when it ends, even on an error, the composer forgets anchors at each document, and the libyaml
+    path builds a new parser per call. We only compose, never construct."""
+    yaml = _COMPOSERS.get(PURE_PYTHON)
+    if yaml is None:
+        yaml = _COMPOSERS[PURE_PYTHON] = YAML(typ="safe", pure=PURE_PYTHON)
+    yaml.doc_infos.clear()  # each compose appends one and never drops it
+    return yaml
 
 
 class _Builder:
@@ -126,7 +142,7 @@ class _Builder:
             if key in result:
                 self.problems.append(Problem(
                     f"duplicate key '{key}': the later value would silently replace the earlier one; keep one",
-                    self.source.span(key_start, key_end),
+                    self.source.span(key_start, key_end), fatal=False,  # the rest of the file is usable
                 ))
             value = self.build(value_node, depth + 1)
             value.key_span = self.source.span(key_start, key_end)
@@ -142,8 +158,7 @@ class _Builder:
         style = node.style
         indent = 0
         if style in ("|", ">"):
-            newline = self.fragment.find("\n", start, end)
-            start = end if newline == -1 else newline + 1  # the header line may hold a comment
+            start = next_line(self.fragment, start, end)  # the header line may hold a comment
             indent = _block_indent(value, self.fragment, start, end)
         elif style in ("'", '"'):
             start += 1  # past the opening quote, which a quote in the value must not match
@@ -194,9 +209,13 @@ def _escape(text: str, index: int) -> tuple[str, int]:
             return chr(int(text[index + 2:index + 2 + digits], 16)), 2 + digits
         except ValueError:
             return "", 1
-    if code in ("\n", "\r"):
-        return "", 2  # an escaped line break joins the lines
+    if code and code in _BREAKS:
+        return "", 3 if text.startswith("\r\n", index + 1) else 2  # an escaped line break joins the lines
     return "", 1
+
+
+def _break_length(text: str, index: int) -> int:
+    return 2 if text.startswith("\r\n", index) else 1
 
 
 def _block_indent(value: str, text: str, start: int, end: int) -> int:
@@ -207,14 +226,14 @@ def _block_indent(value: str, text: str, start: int, end: int) -> int:
     """
     line = start
     while line < end:
-        newline = text.find("\n", line, end)
-        stop = end if newline == -1 else newline
-        content = text[line:stop].rstrip("\r")
+        stop = next_line(text, line, end)
+        content = text[line:stop].rstrip("\r\n")
         if content.strip(" "):
-            body = value.lstrip("\n")
-            kept = len(body) - len(body.lstrip(" "))
+            # the value's first line with content is this line (lines of spaces before it may be content too)
+            first = len(value) - len(value.lstrip(" \n"))
+            kept = first - (value.rfind("\n", 0, first) + 1)
             return max(0, len(content) - len(content.lstrip(" ")) - kept)
-        line = stop + 1
+        line = stop
     return 0
 
 
@@ -233,35 +252,99 @@ def _align(value: str, text: str, start: int, end: int, style: str | None, inden
     folded line breaks) and decoding escapes, so a mismatch means failure rather than a
     wrong position.
     """
+    if style in ("|", ">"):
+        return _align_block(value, text, start, end, indent)
     offsets: list[int] = []
-    j = _skip_indent(text, start, end, indent)  # block scalars: never map a value's space to indentation
     double = style == '"'
-    skippable = " \t\r\n" + ("'" if style == "'" else "") + ('"' if double else "")
+    i, j = 0, start
+    while i < len(value):
+        if j >= end:
+            return None
+        source_char = text[j]
+        produced: list[tuple[str, int]] | None = None  # what a fold or escape yields, with its sources
+        if double and source_char == "\\":
+            code, length = _escape(text, j)
+            if code:
+                produced, j = [(code, j)], j + length
+            elif length > 1:  # an escaped line break yields nothing, but the empty lines after it do
+                breaks, j = _line_breaks(text, j + 1, end)
+                produced = [(_break_value(text[at]), at) for at in breaks[1:]]
+            else:
+                return None
+        elif source_char in _FLOW_WHITE:
+            produced, j = _fold(text, j, end)
+        if produced is None:  # a character of the value as it is, or `''` in single quotes
+            if source_char != value[i]:
+                return None
+            offsets.append(j)
+            i, j = i + 1, j + (2 if style == "'" and text.startswith("''", j) else 1)
+            continue
+        for char, at in produced:
+            if i >= len(value) or value[i] != char:
+                return None
+            offsets.append(at)
+            i += 1
+    return offsets
+
+
+def _fold(text: str, j: int, end: int) -> tuple[list[tuple[str, int]], int]:
+    """At white space or a line break of a flow scalar: what YAML makes of it, and where it ends.
+
+    White space inside a line is content (the whole run at once: no rescanning of long runs);
+    white space running into a line break is dropped with the break and the next lines' leading
+    white space, and the break folds to a space, or, when empty lines follow, to one line feed
+    per empty line.
+    """
+    k = j
+    while k < end and text[k] in " \t":
+        k += 1
+    if k >= end or text[k] not in _BREAKS:
+        return [(text[at], at) for at in range(j, k)], k
+    breaks, after = _line_breaks(text, k, end)
+    empty_lines = [(_break_value(text[at]), at) for at in breaks[1:]]
+    if text[k] in "\u2028\u2029":  # YAML 1.1's LS and PS are kept, not folded
+        return [(text[k], k), *empty_lines], after
+    return empty_lines or [(" ", k)], after
+
+
+def _line_breaks(text: str, k: int, end: int) -> tuple[list[int], int]:
+    """From the line break at `k`: the offsets of it and of the empty lines' breaks after it, and
+    where the next content starts (leading white space of a flow scalar's line is never content)."""
+    breaks = []
+    while k < end and text[k] in _BREAKS:
+        breaks.append(k)
+        k += _break_length(text, k)
+        while k < end and text[k] in " \t":
+            k += 1
+    return breaks, k
+
+
+def _break_value(char: str) -> str:
+    """What a line break is in a value: a line feed, but YAML 1.1's LS and PS stay themselves."""
+    return char if char in "\u2028\u2029" else "\n"
+
+
+def _align_block(value: str, text: str, start: int, end: int, indent: int) -> list[int] | None:
+    """`_align` for block scalars, whose indentation is stripped exactly, and nothing else."""
+    offsets: list[int] = []
+    j = _skip_indent(text, start, end, indent)  # never map a value's space to indentation
     for char in value:
         while True:
             if j >= end:
                 return None
             source_char = text[j]
-            if double and source_char == "\\":
-                produced, length = _escape(text, j)
-                if produced == char:
-                    offsets.append(j)
-                    j += length
+            if source_char in _BREAKS:  # one break, also "\r\n": kept, folded to a space, or dropped
+                at, j = j, _skip_indent(text, j + _break_length(text, j), end, indent)
+                if char in "\n " or char == source_char:
+                    offsets.append(at)
                     break
-                if produced == "":
-                    j += length
-                    continue
-                return None
-            if source_char == char or (char == " " and source_char in "\r\n"):
+                continue
+            if source_char == char:
                 offsets.append(j)
                 j += 1
-                if source_char == "\n":
-                    j = _skip_indent(text, j, end, indent)
                 break
-            if source_char in skippable:
+            if source_char in " \t":
                 j += 1
-                if source_char == "\n":
-                    j = _skip_indent(text, j, end, indent)
                 continue
             return None
     return offsets
