@@ -288,7 +288,7 @@ def test_markdown_with_front_matter_and_inputs(tmp_path: Path) -> None:
 
 
 def test_markdown_without_inputs_is_not_a_template(tmp_path: Path) -> None:
-    doc = document(tmp_path, "agent.md", "---\nname: a\n---\nWrite `{{ literally }}` here.\n")
+    doc = document(tmp_path, "a.agent.md", "---\nname: a\n---\nWrite `{{ literally }}` here.\n")
     assert (doc.format, doc.template_syntax, doc.declares_variables) == ("markdown", "none", False)
     assert uses(doc) == []
     assert len(doc.messages) == 1
@@ -300,7 +300,7 @@ def test_markdown_without_front_matter_is_not_a_prompt(tmp_path: Path) -> None:
 
 
 def test_markdown_front_matter_must_be_a_mapping(tmp_path: Path) -> None:
-    doc = read(tmp_path, "l.md", "---\n- a\n---\nbody\n")
+    doc = read(tmp_path, "l.agent.md", "---\n- a\n---\nbody\n")
     assert doc is not None and doc.format == "markdown"
     assert [(line, "must be a YAML mapping" in message) for message, line, _ in problems(doc)] == [(2, True)]
 
@@ -315,12 +315,14 @@ def test_chat_json_list(tmp_path: Path) -> None:
                                        {"type": "image_url", "image_url": {"url": "x"}}]}
         ]
         """)
-    assert (doc.format, doc.template_syntax) == ("chat", "jinja")
+    assert (doc.format, doc.template_syntax) == ("chat", "none")  # chat payloads are data, not templates
     assert roles(doc) == ["system", "user"]
     system = doc.messages[0]
     assert system.text.value.splitlines()[2] == "Cite {{ source }} always."
     assert word_at(system, "always") == (2, 88)
-    assert uses(doc) == [("source", 2, 78, 0), ("name", 3, 64, 1)]
+    assert word_at(system, "source") == (2, 78)
+    assert word_at(doc.messages[1], "name") == (3, 64)
+    assert uses(doc) == []
     assert system.role_span is not None and system.role_span.start_column == 12
 
 
@@ -351,13 +353,8 @@ def test_chat_yaml(tmp_path: Path) -> None:
     assert doc.format == "chat"
     assert roles(doc) == ["system", "assistant"]
     assert word_at(doc.messages[0], "three") == (6, 12)
-    assert uses(doc) == [("topic", 6, 25, 0)]
-
-
-def test_chat_template_problem_is_a_document_problem(tmp_path: Path) -> None:
-    doc = read(tmp_path, "c.json", '[{"role": "user", "content": "Hi {{ name"}]')
-    assert doc is not None and doc.format == "chat"
-    assert [(line, column, "never closed" in message) for message, line, column in problems(doc)] == [(1, 34, True)]
+    assert word_at(doc.messages[0], "topic") == (6, 25)
+    assert uses(doc) == []
 
 
 # --- tool schemas ----------------------------------------------------------------------------
@@ -499,7 +496,7 @@ def test_bom_does_not_shift_columns(tmp_path: Path) -> None:
 
 def test_bom_in_json(tmp_path: Path) -> None:
     doc = document(tmp_path, "bom.json", b'\xef\xbb\xbf[{"role": "user", "content": "x {{ y }}"}]')
-    assert uses(doc) == [("y", 1, 36, 0)]
+    assert word_at(doc.messages[0], "y") == (1, 36)
 
 
 def test_crlf_line_endings(tmp_path: Path) -> None:
@@ -514,7 +511,7 @@ def test_crlf_line_endings(tmp_path: Path) -> None:
     assert roles(prompty) == ["system", "user"]
     assert uses(prompty) == [("who", 5, 10, 0)]
     chat = document(tmp_path, "crlf.json", b'[\r\n {"role": "user",\r\n  "content": "a {{ b }}"}\r\n]\r\n')
-    assert uses(chat) == [("b", 3, 20, 0)]
+    assert word_at(chat.messages[0], "b") == (3, 20)
 
 
 def test_file_over_the_size_bound(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -581,3 +578,41 @@ def test_prompty_v2_tools_bindings_and_strict_role_markers(tmp_path: Path) -> No
             for tool in doc.tools] == [("get_weather", "prompty", "Current weather for a city.")]
     assert doc.role_markers_strict is False
     assert [(use.name, use.span.start_line) for use in doc.variable_uses()] == [("unit", 11)]
+
+
+# --- empty messages sit at their role marker -------------------------------------------------
+
+def text_place(message: Message) -> tuple[str, str, int, int, int, int]:
+    span = message.text.span()
+    return message.role, message.text.value, span.start_line, span.start_column, span.end_line, span.end_column
+
+
+@pytest.mark.parametrize("tail", ["", "\n", "\r\n", "\n\n  \n"])
+def test_prompty_empty_last_message_is_at_its_role_name(tmp_path: Path, tail: str) -> None:
+    # PL005 reports at the message text: past the end of the file, nobody can see where
+    doc = document(tmp_path, "e.prompty", f"---\nname: e\n---\nsystem:\nHello.\n\nuser:{tail}".encode())
+    assert [text_place(message) for message in doc.messages] == [
+        ("system", "Hello.\n\n", 5, 1, 7, 1), ("user", "", 7, 1, 7, 1)]
+
+
+def test_prompty_whitespace_only_message_is_at_its_role_name(tmp_path: Path) -> None:
+    doc = document(tmp_path, "w.prompty",
+                   b"---\nname: w\n---\nsystem:\nHello.\n  # User:  \n   \n\nassistant:\nSure.\n")
+    assert [text_place(message) for message in doc.messages] == [
+        ("system", "Hello.\n", 5, 1, 6, 1), ("user", "", 6, 5, 6, 5), ("assistant", "Sure.\n", 10, 1, 11, 1)]
+
+
+@pytest.mark.parametrize("tail", ["", "\n", "   \n\n"])
+def test_dotprompt_empty_last_message_is_at_its_marker(tmp_path: Path, tail: str) -> None:
+    body = '---\nmodel: x\n---\n{{role "system"}}\nHello.\n  {{role "user"}}' + tail
+    doc = document(tmp_path, "e.prompt", body.encode())
+    assert [text_place(message) for message in doc.messages] == [
+        ("system", "\nHello.\n  ", 4, 18, 6, 3), ("user", "", 6, 3, 6, 3)]
+
+
+def test_dotprompt_whitespace_only_messages_are_at_their_markers(tmp_path: Path) -> None:
+    doc = document(tmp_path, "w.prompt",
+                   b'---\nmodel: x\n---\nHi\n{{role "user"}} \n\n{{#role "model"}}  {{/role}}\n{{role "user"}}Go\n')
+    assert [text_place(message) for message in doc.messages] == [
+        ("user", "Hi\n", 4, 1, 5, 1), ("user", "", 5, 1, 5, 1), ("assistant", "", 7, 1, 7, 1),
+        ("user", "Go\n", 8, 16, 9, 1)]

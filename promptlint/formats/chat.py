@@ -1,5 +1,8 @@
 """Chat-message lists: `[{role, content}, ...]`, `{"messages": [...]}`, and an OpenAI
-request that also carries `tools`. Also used by the native format for its `messages`."""
+request that also carries `tools`. Also used by the native format for its `messages`.
+
+A chat payload or transcript is data sent as-is, not a template: a literal `{{` in a user
+message is text, so chat files are not scanned unless configuration says they are templates."""
 
 from __future__ import annotations
 
@@ -49,9 +52,10 @@ def read_messages(items: Node | None, syntax: TemplateSyntax) -> list[Message]:
     return messages
 
 
-def read_chat(source: SourceFile, root: Node) -> Document:
+def read_chat(source: SourceFile, root: Node, *, template_syntax: TemplateSyntax = "none") -> Document:
+    """`template_syntax` other than "none" is for chat files a project declares to be templates."""
     items = root.get("messages") if root.kind == "mapping" else root
-    document = Document(source=source, format="chat", root=root, template_syntax="jinja")
+    document = Document(source=source, format="chat", root=root, template_syntax=template_syntax)
     document.messages = read_messages(items, document.template_syntax)
     if root.kind == "mapping":
         document.tools = tools_in(root) if root.get("tools") or root.get("functions") else []

@@ -72,6 +72,8 @@ def split_messages(body: Text) -> list[Message]:
     messages: list[Message] = []
     for role, start, end, marker_start in pieces:
         text = body.slice(start, end)
+        if marker_start is not None and not text.value.strip():
+            text = body.slice(marker_start, marker_start)  # no content: an empty text at its marker, where PL005 points
         index = len(messages)
         role_span = body.span(marker_start, marker_start + 2) if marker_start is not None else None
         whole = body.span(marker_start if marker_start is not None else start, end)

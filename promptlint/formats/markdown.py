@@ -1,17 +1,79 @@
-"""Markdown prompts with YAML front matter (Copilot agents and instructions, OpenHands
-microagents). Markdown without front matter is documentation, not a prompt: skipped."""
+"""Markdown prompts: agent and instruction files (Copilot, Claude Code, OpenHands, Cursor,
+AGENTS.md, Agent Skills), known by their path or by front matter keys only prompts carry.
+
+Other Markdown is documentation, not a prompt, front matter or not: Jekyll, Hugo and MkDocs
+pages carry `title`, `date`, `tags`, `description` too, and are skipped."""
 
 from __future__ import annotations
+
+from fnmatch import fnmatchcase
 
 from promptlint.formats.frontmatter import declared_names, metadata_from, split_front_matter
 from promptlint.model import Document, Message, SourceFile, Variable
 from promptlint.templates import scan_template
 
+# Paths of prompt files, matched case-sensitively (as the tools that load them do) against the
+# path relative to the project root: a bare pattern matches the file name, `dir/file` the end
+# of the path, `dir/**` any file below such a folder (at any depth in the project).
+PROMPT_PATHS: tuple[tuple[str, str], ...] = (
+    ("*.prompt.md", "VS Code / Copilot prompt files"),
+    ("*.instructions.md", "Copilot custom instructions"),
+    ("*.agent.md", "Copilot custom agents"),
+    ("*.chatmode.md", "Copilot chat modes"),
+    (".github/copilot-instructions.md", "Copilot repository instructions"),
+    (".github/prompts/**", "Copilot prompt files"),
+    (".github/instructions/**", "Copilot custom instructions"),
+    (".github/agents/**", "Copilot custom agents"),
+    (".github/chatmodes/**", "Copilot chat modes"),
+    ("microagents/**", "OpenHands microagents (also .openhands/microagents)"),
+    (".openhands/skills/**", "OpenHands skills"),
+    ("AGENTS.md", "AGENTS.md (Codex, Copilot, OpenHands, ...)"),
+    ("CLAUDE.md", "Claude Code memory"),
+    ("GEMINI.md", "Gemini CLI context"),
+    ("SKILL.md", "Agent Skills"),
+    (".claude/agents/**", "Claude Code subagents"),
+    (".claude/commands/**", "Claude Code slash commands"),
+    (".cursor/rules/**", "Cursor rules"),
+)
+# Front matter keys that prompt formats use and documentation pages do not.
+PROMPT_KEYS = frozenset({
+    "inputs", "variables",             # template variables (microagents, this linter's own)
+    "model", "tools",                  # Copilot agents and prompt files, Claude Code subagents
+    "applyTo",                         # Copilot instructions
+    "mode", "agent",                   # Copilot prompt files; OpenHands microagents
+    "triggers",                        # OpenHands microagents
+    "allowed-tools", "argument-hint",  # Claude Code commands, Agent Skills
+    "alwaysApply",                     # Cursor rules
+})
+
+
+def is_prompt_path(display_path: str) -> bool:
+    *folders, name = display_path.split("/")
+    if name == "README.md":
+        return False  # a README in a prompts folder describes the folder; the tools skip it
+    for pattern, _what in PROMPT_PATHS:
+        *pattern_folders, last = pattern.split("/")
+        if last == "**":
+            if _contains(folders, pattern_folders):
+                return True
+        elif fnmatchcase(name, last) and folders[len(folders) - len(pattern_folders):] == pattern_folders:
+            return True
+    return False
+
+
+def _contains(folders: list[str], run: list[str]) -> bool:
+    return any(folders[start:start + len(run)] == run for start in range(len(folders) - len(run) + 1))
+
 
 def read_markdown(source: SourceFile) -> Document | None:
     front = split_front_matter(source)
-    if not front.present:
-        return None
+    by_path = is_prompt_path(source.display_path)
+    if not by_path:
+        if front.data is None:
+            # no front matter: documentation; broken front matter: nothing says it is a prompt
+            return Document(source=source, format=None, problems=front.problems) if front.problems else None
+        if not PROMPT_KEYS.intersection(key for key, _node in front.data.items()):
+            return None
     document = Document(source=source, format="markdown", root=front.data, problems=list(front.problems),
                         template_syntax="none")
     data = front.data

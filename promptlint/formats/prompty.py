@@ -17,14 +17,17 @@ from promptlint.model import (
     Tool,
     Variable,
     VariableUse,
+    next_line,
 )
 from promptlint.templates import scan_template
 
+# whole lines, which may end at "\r" too: `^`/`$` with re.M know only "\n"
 _ROLE_LINE = re.compile(
-    r"^[ \t]*#?[ \t]*(?P<role>system|user|assistant|developer|function|tool)(?:\[[^\]\n]*\])?[ \t]*:[ \t]*\r?$",
-    re.M | re.I,
+    r"(?<![^\r\n])[ \t]*#?[ \t]*(?P<role>system|user|assistant|developer|function|tool)(?:\[[^\]\r\n]*\])?"
+    r"[ \t]*:[ \t]*(?![^\r\n])",
+    re.I,
 )
-_THREAD = re.compile(r"^[ \t]*!\[(?P<name>[A-Za-z_]\w*)\][ \t]*\r?$", re.M)
+_THREAD = re.compile(r"(?<![^\r\n])[ \t]*!\[(?P<name>[A-Za-z_]\w*)\][ \t]*(?![^\r\n])")
 
 
 def read_prompty(source: SourceFile) -> Document:
@@ -74,10 +77,16 @@ def split_messages(body: Text, syntax: TemplateSyntax, declared: set[str]) -> li
         pieces.append(("system", 0, first_end, None))  # Prompty treats unmarked text as system
     for index, marker in enumerate(markers):
         end = markers[index + 1].start() if index + 1 < len(markers) else len(body.value)
-        pieces.append((marker.group("role").lower(), min(marker.end() + 1, end), end, marker.start()))
+        pieces.append((marker.group("role").lower(), min(next_line(body.value, marker.end()), end), end,
+                       marker.start()))
     messages: list[Message] = []
     for role, start, end, marker_start in pieces:
         text = body.slice(start, end)
+        if marker_start is not None and not text.value.strip():
+            # no content: an empty text at the role name, so PL005 points at the role line, not past its end
+            marker_line = body.value[marker_start:start]
+            role_start = marker_start + len(marker_line) - len(marker_line.lstrip(" \t#"))
+            text = body.slice(role_start, role_start)
         index = len(messages)
         template = scan_template(text, syntax, index)
         if marker_start is not None:  # `user[name="{{ name }}"]:` reads a variable in the marker itself
