@@ -5,6 +5,7 @@ document model (never raw files), so every match has an exact span.
     message[role=system|developer].text
     tool.name  tool.description        tool[provider=mcp].description
     tool.parameter.description         every property of a tool's parameters, at any depth
+                                       (through items, anyOf/oneOf/allOf and local $ref)
     metadata.description
     text                               all of the above
 """
@@ -14,12 +15,27 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from promptlint.model import Document, Node, Text, Tool
 
 _SELECTOR = re.compile(r"^(?P<element>[a-z]+)(?:\[(?P<key>[a-z_]+)=(?P<values>[\w|.-]+)\])?(?:\.(?P<field>[a-z_.]+))?$")
 SELECTORS = ("message.text", "tool.name", "tool.description", "tool.parameter.description",
              "metadata.description", "text")
+# The attributes a `[key=value|...]` filter may test, per element.
+FILTER_KEYS = {"message": ("role",), "tool": ("provider", "name")}
+# The values each selector's targets carry, which a rule's message may quote. `text` spans
+# every selector, so it promises only what all of them give: nothing.
+VALUES: dict[str, tuple[str, ...]] = {
+    "message.text": ("role",),
+    "tool.name": ("tool.name",),
+    "tool.description": ("tool.name",),
+    "tool.parameter.description": ("tool.name", "parameter.name"),
+    "metadata.description": (),
+    "text": (),
+}
+# Bounds the walk through parameter schemas; `seen` already stops cycles, this stops depth.
+MAX_SCHEMA_DEPTH = 64
 
 
 class SelectorError(ValueError):
@@ -35,14 +51,24 @@ class Target:
 
 
 def parse_selector(selector: str) -> tuple[str, str | None, set[str], str]:
-    match = _SELECTOR.match(selector)
+    match = _SELECTOR.match(selector) if isinstance(selector, str) else None
     if not match:
         raise SelectorError(f"'{selector}' is not a selector")
     element, key, field = match.group("element"), match.group("key"), match.group("field") or ""
     if f"{element}.{field}".rstrip(".") not in SELECTORS:
         raise SelectorError(f"unknown selector '{selector}'; known: {', '.join(SELECTORS)}")
+    if key is not None and key not in FILTER_KEYS.get(element, ()):
+        allowed = FILTER_KEYS.get(element)
+        raise SelectorError(f"selector '{selector}' cannot filter on '{key}'"
+                            + (f"; {element} filters on {', '.join(allowed)}" if allowed else ""))
     values = set(match.group("values").split("|")) if match.group("values") else set()
     return element, key, values, field
+
+
+def selector_values(selector: str) -> tuple[str, ...]:
+    """The values the targets of `selector` (filters allowed) provide to a message."""
+    element, _, _, field = parse_selector(selector)
+    return VALUES[f"{element}.{field}".rstrip(".")]
 
 
 def select(document: Document, selector: str) -> Iterator[Target]:
@@ -73,20 +99,66 @@ def _tool_targets(tool: Tool, field: str) -> Iterator[Target]:
             yield Target(name_node.text, values)
     elif field == "description" and tool.description is not None:
         yield Target(tool.description, values)
-    elif field.startswith("parameter.") and tool.parameters is not None:
-        for parameter, schema in _properties(tool.parameters):
+    elif field == "parameter.description" and tool.parameters is not None:
+        for parameter, schema in _parameters(tool.parameters):
             description = schema.get("description")
-            if field == "parameter.description" and description is not None and description.text is not None:
+            if description is not None and description.text is not None:
                 yield Target(description.text, {**values, "parameter.name": parameter})
 
 
-def _properties(schema: Node) -> Iterator[tuple[str, Node]]:
-    """Every (name, schema) under `properties`, recursively through items and nested objects."""
+def _parameters(root: Node) -> Iterator[tuple[str, Node]]:
+    """Every (parameter name, schema) of a parameters schema, at any depth.
+
+    A parameter is described by its schema and by what that schema is made of (a local
+    `$ref`, `anyOf`/`oneOf`/`allOf` branches, `items`), so each of those is yielded under its
+    name. Each schema node is visited once: a shared `$defs` entry is one span (one finding),
+    and a self-referencing schema terminates.
+    """
+    seen: set[int] = set()
+    for part, depth in _parts(root, root, seen, 0):
+        yield from _members(part, root, seen, depth + 1)
+
+
+def _members(schema: Node, root: Node, seen: set[int], depth: int) -> Iterator[tuple[str, Node]]:
     properties = schema.get("properties")
     for name, child in properties.items() if properties is not None else ():
-        if child.kind == "mapping":
-            yield name, child
-            yield from _properties(child)
+        for part, part_depth in _parts(child, root, seen, depth):
+            yield name, part
+            yield from _members(part, root, seen, part_depth + 1)
+
+
+def _parts(schema: Node, root: Node, seen: set[int], depth: int) -> Iterator[tuple[Node, int]]:
+    """`schema` and the schemas it is composed of, each not seen before, with its depth."""
+    if schema.kind != "mapping" or id(schema) in seen or depth > MAX_SCHEMA_DEPTH:
+        return
+    seen.add(id(schema))
+    yield schema, depth
+    reference = schema.get("$ref")
+    target = _resolve(reference.string(), root) if reference is not None else None
+    if target is not None:
+        yield from _parts(target, root, seen, depth + 1)
+    for key in ("anyOf", "oneOf", "allOf"):
+        branches = schema.get(key)
+        for branch in branches.elements() if branches is not None else ():
+            yield from _parts(branch, root, seen, depth + 1)
     items = schema.get("items")
-    if items is not None and items.kind == "mapping":
-        yield from _properties(items)
+    if items is not None:
+        for item in items.elements() if items.kind == "sequence" else [items]:  # older drafts: a list
+            yield from _parts(item, root, seen, depth + 1)
+
+
+def _resolve(reference: str | None, root: Node) -> Node | None:
+    """The node a local JSON Pointer reference (`#/$defs/Name`) names; None for any other."""
+    if reference is None or not (reference == "#" or reference.startswith("#/")):
+        return None  # remote references are never fetched
+    node = root
+    for token in reference[2:].split("/") if reference != "#" else ():
+        token = unquote(token).replace("~1", "/").replace("~0", "~")
+        if node.kind == "sequence" and token.isascii() and token.isdigit() and int(token) < len(node.value):
+            node = node.value[int(token)]
+        else:
+            found = node.get(token)
+            if found is None:
+                return None
+            node = found
+    return node
