@@ -6,6 +6,7 @@ configuration or internal error.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from pathlib import Path
@@ -83,23 +84,38 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, sele
     missing = [path for path in paths if not path.exists() and not path.is_symlink()]
     if missing:
         _fail(f"no such file or directory: {missing[0]}")
-    selection = select_rules(rules, config, strict_suppressions)
-    report = lint_paths(list(paths) or [Path(".")], selection, force_exclude, jobs or os.cpu_count() or 1)
+    try:
+        selection = select_rules(rules, config, strict_suppressions)
+        report = lint_paths(list(paths) or [Path(".")], selection, force_exclude, jobs or _cpu_count())
+    except RuleDefinitionError as error:
+        _fail(f"bad rule definition: {error}")
+    except Exception as error:  # a traceback would exit 1, which means "findings"
+        _fail(f"internal error: {error!r}; please report it")
     render = renderer(output_format)
     if output is not None:
         try:
-            handle = output.open("w", encoding="utf-8")
-        except OSError as error:  # a traceback would exit 1, which means "findings"
+            # a lone surrogate (legal in JSON strings) or an undecodable file name must not stop the report
+            handle = output.open("w", encoding="utf-8", errors="backslashreplace")
+        except OSError as error:
             _fail(f"cannot write the report to {output}: {error.strerror or error}")
         with handle:
             render(report, rules, handle, False)
     else:
+        if isinstance(sys.stdout, io.TextIOWrapper):
+            sys.stdout.reconfigure(errors="backslashreplace")
         render(report, rules, sys.stdout, _color(sys.stdout, no_color))
     if report.errors:
         sys.exit(EXIT_ERROR)
     threshold = SEVERITY_ORDER[fail_on or config.fail_on]
-    failing = any(SEVERITY_ORDER[result.severity] >= threshold for result in report.results)
+    failing = report.unchecked or any(SEVERITY_ORDER[result.severity] >= threshold for result in report.results)
     sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
+
+
+def _cpu_count() -> int:
+    """CPUs this process may run on (a container or `taskset` may allow fewer than the host has)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
 
 
 def _color(stream: IO[str], no_color: bool) -> bool:
@@ -141,7 +157,7 @@ def explain(rule_id: str) -> None:
         rule.description,
         "",
         "How to fix",
-        rule.fix,
+        rule.fix_hint,
     ]
     if rule.options:
         lines += ["", "Options (under [tool.promptlint.rules." + rule.id + "])"]

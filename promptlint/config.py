@@ -1,13 +1,16 @@
 """Configuration: `[tool.promptlint]` in pyproject.toml or `.promptlint.yaml`, found upward
 from the working directory (or named with --config), merged with command-line options.
 
-Every key is checked: an unknown key or a bad value is a ConfigError naming the key, which
-the command line turns into exit status 2.
+Every key is declared once in `KEYS` (name, how its value is read, whether `overrides` may
+set it per file); an unknown key or a bad value is a ConfigError naming the key, which the
+command line turns into exit status 2. Families add keys to the table and read them from
+the `Settings` their checks receive: the values in force for that document's path.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,10 +20,36 @@ from promptlint.registry import Rule
 
 CONFIG_FILES = (".promptlint.yaml", ".promptlint.yml", "pyproject.toml")
 LEVELS = tuple(SEVERITY_ORDER)
+TEMPLATE_SYNTAXES = ("none", "jinja", "handlebars")
 
 
 class ConfigError(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The configuration in force for one file: the global values, then each matching override."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, key: str) -> Any:
+        return self.values.get(key, KEYS[key].default if key in KEYS else None)
+
+    @property
+    def default_model(self) -> str | None:
+        model: str | None = self.get("default-model")
+        return model
+
+    def rule_options(self, rule: Rule) -> dict[str, Any]:
+        options: dict[str, dict[str, Any]] = self.get("rules") or {}
+        return {**rule.default_options(), **options.get(rule.id, {})}
+
+
+@dataclass
+class Override:
+    files: list[str]
+    values: dict[str, Any]
 
 
 @dataclass
@@ -39,7 +68,18 @@ class Config:
     fail_on: str = "warning"
     respect_gitignore: bool = True
     strict_suppressions: bool = False
+    chat_templates: str = "none"
+    overrides: list[Override] = field(default_factory=list)
     command_line: Selectors | None = None  # --select/--extend-select/--ignore, applied after the file's
+
+    def settings_for(self, display_path: str) -> Settings:
+        """The per-file keys in force for a file (its path relative to the root, '/' separators)."""
+        values = {key.name: getattr(self, _attribute(key)) for key in KEYS.values() if key.per_file}
+        for override in self.overrides:
+            if _glob_matches(override.files, display_path):
+                for name, value in override.values.items():
+                    values[name] = {**values[name], **value} if name == "rules" else value
+        return Settings(values)
 
 
 @dataclass
@@ -49,12 +89,147 @@ class Selectors:
     ignore: list[str]
 
 
+@dataclass(frozen=True)
+class Key:
+    """One configuration key: how its value is read and checked, and where it is kept."""
+
+    name: str
+    read: Callable[[Any, dict[str, Rule]], Any]
+    default: Any = None
+    per_file: bool = False  # `overrides` may set it for some files
+
+    @property
+    def attribute(self) -> str:
+        return self.name.replace("-", "_")
+
+
 def _strings(key: str, value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ConfigError(f"'{key}' must be a list of strings")
     return list(value)
+
+
+def _rule_id(key: str, name: str, rules: dict[str, Rule]) -> str:
+    """A rule named by id or by name, as its id."""
+    if name in rules:
+        return name
+    for rule in rules.values():
+        if rule.name == name:
+            return rule.id
+    raise ConfigError(f"'{key}': no such rule '{name}' (use an id such as PL002 or a name such as "
+                      "undeclared-variable)")
+
+
+def _read_strings(name: str) -> Callable[[Any, dict[str, Rule]], list[str]]:
+    return lambda value, _rules: _strings(name, value)
+
+
+def _read_bool(name: str) -> Callable[[Any, dict[str, Rule]], bool]:
+    def read(value: Any, _rules: dict[str, Rule]) -> bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"'{name}' must be true or false")
+        return value
+    return read
+
+
+def _read_choice(name: str, choices: tuple[str, ...]) -> Callable[[Any, dict[str, Rule]], str]:
+    def read(value: Any, _rules: dict[str, Rule]) -> str:
+        if value not in choices:
+            raise ConfigError(f"'{name}' must be one of {', '.join(choices)}, not {value!r}")
+        return str(value)
+    return read
+
+
+def _read_per_file_ignores(value: Any, rules: dict[str, Rule]) -> dict[str, list[str]]:
+    if not isinstance(value, dict):
+        raise ConfigError("'per-file-ignores' must map file patterns to lists of rule selectors")
+    return {str(glob): _strings(f"per-file-ignores.{glob}", selectors) for glob, selectors in value.items()}
+
+
+def _read_severity(value: Any, rules: dict[str, Rule]) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise ConfigError("'severity' must map rule ids or names to error, warning or note")
+    levels = {}
+    for name, level in value.items():
+        if level not in LEVELS:
+            raise ConfigError(f"'severity.{name}' must be one of {', '.join(LEVELS)}, not {level!r}")
+        levels[_rule_id(f"severity.{name}", str(name), rules)] = level
+    return levels
+
+
+def _read_model(value: Any, _rules: dict[str, Rule]) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigError("'default-model' must be a model name, such as gpt-4o")
+    return value
+
+
+def _read_rule_options(value: Any, rules: dict[str, Rule]) -> dict[str, dict[str, Any]]:
+    if not isinstance(value, dict):
+        raise ConfigError("'rules' must map rule ids (or names) to their options")
+    options: dict[str, dict[str, Any]] = {}
+    for name, rule_values in value.items():
+        rule = rules[_rule_id(f"rules.{name}", str(name), rules)]
+        if not isinstance(rule_values, dict):
+            raise ConfigError(f"'rules.{name}' must be a mapping of option names to values")
+        for option, option_value in rule_values.items():
+            spec = rule.options.get(option)
+            if spec is None:
+                known = ", ".join(rule.options) or "none"
+                raise ConfigError(f"'rules.{name}.{option}': unknown option (options of {rule.id}: {known})")
+            _check_option(f"rules.{name}.{option}", spec, option_value)
+        options[rule.id] = dict(rule_values)
+    return options
+
+
+def _read_overrides(value: Any, rules: dict[str, Rule]) -> list[Override]:
+    if not isinstance(value, list):
+        raise ConfigError("'overrides' must be a list of {files: [patterns], <key>: <value>, ...}")
+    overrides = []
+    for index, item in enumerate(value):
+        where = f"overrides[{index}]"
+        if not isinstance(item, dict) or "files" not in item:
+            raise ConfigError(f"'{where}' must be a mapping with 'files' (patterns) and the keys it sets")
+        values = {}
+        for name, setting in item.items():
+            if name == "files":
+                continue
+            key = KEYS.get(str(name))
+            if key is None or not key.per_file:
+                per_file = ", ".join(key.name for key in KEYS.values() if key.per_file)
+                raise ConfigError(f"'{where}.{name}' cannot be set per file (keys that can: {per_file})")
+            try:
+                values[key.name] = key.read(setting, rules)
+            except ConfigError as error:
+                raise ConfigError(f"{where}: {error}") from error
+        overrides.append(Override(_strings(f"{where}.files", item["files"]), values))
+    return overrides
+
+
+KEYS: dict[str, Key] = {key.name: key for key in (
+    Key("include", _read_strings("include"), []),
+    Key("exclude", _read_strings("exclude"), []),
+    Key("select", _read_strings("select")),
+    Key("extend-select", _read_strings("extend-select"), []),
+    Key("ignore", _read_strings("ignore"), []),
+    Key("per-file-ignores", _read_per_file_ignores, {}),
+    Key("severity", _read_severity, {}),
+    Key("default-model", _read_model, None, per_file=True),
+    Key("rules", _read_rule_options, {}, per_file=True),
+    Key("fail-on", _read_choice("fail-on", LEVELS), "warning"),
+    Key("respect-gitignore", _read_bool("respect-gitignore"), True),
+    Key("strict-suppressions", _read_bool("strict-suppressions"), False),
+    # chat payloads and transcripts are data; say `jinja` where a team templates them
+    Key("chat-templates", _read_choice("chat-templates", TEMPLATE_SYNTAXES), "none", per_file=True),
+    Key("overrides", _read_overrides, []),
+)}
+# what a Key's attribute is called on Config, where the two differ
+_ATTRIBUTES = {"rules": "rule_options"}
+
+
+def _attribute(key: Key) -> str:
+    return _ATTRIBUTES.get(key.name, key.attribute)
 
 
 def find_config_file(start: Path) -> Path | None:
@@ -111,70 +286,16 @@ def load_config(explicit: Path | None, cwd: Path, rules: dict[str, Rule]) -> Con
 
 def build_config(data: dict[str, Any], root: Path, rules: dict[str, Rule], source: Path | None = None) -> Config:
     config = Config(root=root, source=source)
-    for key, value in data.items():
-        if key in ("include", "exclude", "ignore", "extend-select"):
-            setattr(config, key.replace("-", "_"), _strings(key, value))
-        elif key == "select":
-            config.select = _strings(key, value)
-        elif key == "per-file-ignores":
-            if not isinstance(value, dict):
-                raise ConfigError("'per-file-ignores' must map file patterns to lists of rule selectors")
-            config.per_file_ignores = {
-                str(glob): _strings(f"per-file-ignores.{glob}", selectors) for glob, selectors in value.items()
-            }
-        elif key == "severity":
-            if not isinstance(value, dict):
-                raise ConfigError("'severity' must map rule ids to error, warning or note")
-            for rule_id, level in value.items():
-                if level not in LEVELS:
-                    raise ConfigError(f"'severity.{rule_id}' must be one of {', '.join(LEVELS)}, not {level!r}")
-                config.severity[str(rule_id)] = level
-        elif key == "default-model":
-            if not isinstance(value, str) or not value:
-                raise ConfigError("'default-model' must be a model name, such as gpt-4o")
-            config.default_model = value
-        elif key == "rules":
-            config.rule_options = _rule_options(value, rules)
-        elif key == "fail-on":
-            if value not in LEVELS:
-                raise ConfigError(f"'fail-on' must be one of {', '.join(LEVELS)}, not {value!r}")
-            config.fail_on = value
-        elif key in ("respect-gitignore", "strict-suppressions"):
-            if not isinstance(value, bool):
-                raise ConfigError(f"'{key}' must be true or false")
-            setattr(config, key.replace("-", "_"), value)
-        else:
-            known = ("include, exclude, select, extend-select, ignore, per-file-ignores, severity, "
-                     "default-model, rules, fail-on, respect-gitignore, strict-suppressions")
-            raise ConfigError(f"unknown key '{key}'; known keys: {known}")
-    for key, selectors in (("select", config.select or []), ("extend-select", config.extend_select),
-                           ("ignore", config.ignore), *(
-                               (f"per-file-ignores.{glob}", sel) for glob, sel in config.per_file_ignores.items())):
-        check_selectors(key, selectors, rules)
-    for rule_id in config.severity:
-        if rule_id not in rules:
-            raise ConfigError(f"'severity.{rule_id}': no such rule")
+    for name, value in data.items():
+        key = KEYS.get(str(name))
+        if key is None:
+            raise ConfigError(f"unknown key '{name}'; known keys: {', '.join(KEYS)}")
+        setattr(config, _attribute(key), key.read(value, rules))
+    for name, selectors in (("select", config.select or []), ("extend-select", config.extend_select),
+                            ("ignore", config.ignore), *(
+                                (f"per-file-ignores.{glob}", sel) for glob, sel in config.per_file_ignores.items())):
+        check_selectors(name, selectors, rules)
     return config
-
-
-def _rule_options(value: Any, rules: dict[str, Rule]) -> dict[str, dict[str, Any]]:
-    if not isinstance(value, dict):
-        raise ConfigError("'rules' must map rule ids to their options")
-    options: dict[str, dict[str, Any]] = {}
-    for rule_id, rule_values in value.items():
-        rule = rules.get(str(rule_id))
-        if rule is None:
-            raise ConfigError(f"'rules.{rule_id}': no such rule")
-        if not isinstance(rule_values, dict):
-            raise ConfigError(f"'rules.{rule_id}' must be a mapping of option names to values")
-        for name, option_value in rule_values.items():
-            spec = rule.options.get(name)
-            if spec is None:
-                known = ", ".join(rule.options) or "none"
-                raise ConfigError(f"'rules.{rule_id}.{name}': unknown option (options of {rule_id}: {known})")
-            _check_option(f"rules.{rule_id}.{name}", spec, option_value)
-        options[rule.id] = dict(rule_values)
-    return options
 
 
 _JSON_TYPES: dict[str, tuple[type, ...]] = {
@@ -195,12 +316,21 @@ def _check_option(key: str, spec: dict[str, Any], value: Any) -> None:
             _check_option(f"{key}[{index}]", spec["items"], item)
 
 
+def _glob_matches(patterns: list[str], display_path: str) -> bool:
+    import pathspec  # only configurations with overrides need it
+
+    return bool(pathspec.GitIgnoreSpec.from_lines(patterns).match_file(display_path))
+
+
+EXACT = 1000  # an exact id and a name are equally specific; any prefix is less so
+
+
 def selector_matches(selector: str, rule: Rule) -> int:
-    """How specifically `selector` names `rule`: 0 not at all, else longer is more specific."""
+    """How specifically `selector` names `rule`: 0 not at all, else higher is more specific."""
     if selector == "ALL":
         return 1
-    if selector == rule.name:
-        return 100
+    if selector in (rule.id, rule.name):
+        return EXACT
     if rule.id.startswith(selector):
         return 1 + len(selector)
     return 0
@@ -220,14 +350,14 @@ def enabled_rules(rules: dict[str, Rule], select: list[str] | None, extend_selec
     Selections come in layers (the configuration file, then the command line): a layer
     without `select` starts from the rules the layer before it enabled (`base`; None: every
     rule that is not opt-in), a layer with `select` starts afresh. Opt-in rules
-    (`enabled: false`) are on only when a selector other than ALL names them.
+    (`enabled: false`) are on only when their exact id or name is selected, as in ruff.
     """
     chosen = []
     for rule in rules.values():
         positive = 0
         for selector in (select if select is not None else []) + extend_select:
             score = selector_matches(selector, rule)
-            if score and (rule.enabled or selector != "ALL"):
+            if score and (rule.enabled or score == EXACT):
                 positive = max(positive, score)
         inherited = rule.enabled if base is None else rule.id in base
         if select is None and inherited:

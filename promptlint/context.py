@@ -1,14 +1,19 @@
-"""What a check receives besides the document: its rule, its options, and shared analyses."""
+"""What a check receives besides the document: its rule, its options, the settings in force
+for the file, the document provider, and analyses shared by every rule that asks."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from promptlint.findings import Finding, Related
+from promptlint.findings import Finding, Fix, Related, Severity
 from promptlint.model import Document, Span
-from promptlint.registry import Rule
+
+if TYPE_CHECKING:  # metadata only: a context never resolves a rule's implementation
+    from promptlint.config import Settings
+    from promptlint.provider import DocumentProvider
+    from promptlint.registry import Rule
 
 T = TypeVar("T")
 
@@ -17,12 +22,15 @@ T = TypeVar("T")
 class CheckContext:
     rule: Rule
     options: dict[str, Any]
-    default_model: str | None = None
+    settings: Settings | None = None  # the configuration in force for this document's path
+    provider: DocumentProvider | None = None  # other documents a check needs (a parent layer, a $ref)
     # analyses computed once per document and shared by every rule that asks (trust, tokens, ...)
     analyses: dict[str, Any] = field(default_factory=dict)
 
-    def finding(self, span: Span, message: str, related: tuple[Related, ...] = ()) -> Finding:
-        return Finding(self.rule.id, message, span, related)
+    def finding(self, span: Span, message: str, related: tuple[Related, ...] = (), *,
+                severity: Severity | None = None, evidence: tuple[str, ...] = (),
+                fixes: tuple[Fix, ...] = (), path: str | None = None) -> Finding:
+        return Finding(self.rule.id, message, span, related, severity, evidence, fixes, path)
 
     def analysis(self, document: Document, compute: Callable[[Document], T]) -> T:
         key = f"{compute.__module__}.{compute.__qualname__}"

@@ -1,28 +1,53 @@
 """The engine: discover files, read each into a Document, run the selected rules, apply
-per-file ignores and inline suppressions, and collect Results for the reports."""
+per-file ignores and inline suppressions, run project-scope rules over what the files
+gave them, and collect Results for the reports.
+
+Per file (in worker processes for big trees): read, run file rules, suppress, build
+Results; keep a `FileState` (directives, which rules ran) and what project rules collect.
+Then once, in this process: project rules, then unused suppressions, then one ordering.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import re
 import traceback
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from promptlint.config import Config, enabled_rules, selector_matches
+from promptlint.config import Config, Selectors, enabled_rules, selector_matches
 from promptlint.context import CheckContext
+from promptlint.declarative import declarative_check
 from promptlint.discover import Candidate, PathPatterns, discover
-from promptlint.findings import Finding, Location, RelatedLocation, Report, Result, RunError
+from promptlint.discover import Skipped as WalkSkipped
+from promptlint.findings import (
+    Finding,
+    LocatedEdit,
+    LocatedFix,
+    Location,
+    RelatedLocation,
+    Report,
+    Result,
+    RunError,
+    Skipped,
+)
 from promptlint.formats import read_document
 from promptlint.model import Document, SourceFile, Span
-from promptlint.registry import Rule
-from promptlint.suppressions import parse_directives
+from promptlint.project import Entry, ProjectContext
+from promptlint.provider import DocumentProvider
+from promptlint.registry import Rule, RuleDefinitionError
+from promptlint.suppressions import Directive, parse_directives
 
 INVALID_DOCUMENT = "PL001"
 UNUSED_SUPPRESSION = "PL009"
 PARALLEL_FROM = 200  # below this many files, starting worker processes costs more than it saves
 SNIPPET_CONTEXT = 1  # lines shown around a finding in code frames
+
+Check = Callable[..., Iterable[Finding]]
 
 
 @dataclass
@@ -30,26 +55,77 @@ class Selection:
     rules: list[Rule]
     config: Config
     all_rules: dict[str, Rule]
+    # implementations, resolved once when rules are selected: a bad one is a load error
+    checks: dict[str, Check] = field(default_factory=dict)
+    collectors: dict[str, Callable[..., Any]] = field(default_factory=dict)
+
+
+def _resolve(rule: Rule, reference: str | None) -> Check:
+    if reference is None:
+        return declarative_check
+    module_name, _, function_name = reference.partition(":")
+    try:
+        implementation: Check = getattr(importlib.import_module(module_name), function_name)
+    except (ImportError, AttributeError) as error:
+        raise RuleDefinitionError(f"{rule.origin}: cannot load '{reference}': {error}") from error
+    return implementation
 
 
 def select_rules(all_rules: dict[str, Rule], config: Config, strict_suppressions: bool = False) -> Selection:
-    rules = enabled_rules(all_rules, config.select, config.extend_select, config.ignore)
-    if config.command_line is not None:
-        line = config.command_line
-        rules = enabled_rules(all_rules, line.select, line.extend_select, line.ignore, {rule.id for rule in rules})
-    unused = all_rules.get(UNUSED_SUPPRESSION)
-    if (strict_suppressions or config.strict_suppressions) and unused is not None and unused not in rules:
-        rules.append(unused)
-    return Selection(rules, config, all_rules)
+    """The rules to run, as the configuration and then the command line select them.
+
+    `strict-suppressions` selects PL009 in the layer that says it (the file's setting or the
+    command-line flag), so a later `--ignore PL009`, or a `--select` that starts afresh, wins.
+    """
+    unused = [UNUSED_SUPPRESSION] if UNUSED_SUPPRESSION in all_rules else []
+    rules = enabled_rules(all_rules, config.select,
+                          config.extend_select + (unused if config.strict_suppressions else []), config.ignore)
+    line = config.command_line
+    if line is None and strict_suppressions:
+        line = Selectors(None, [], [])
+    if line is not None:
+        rules = enabled_rules(all_rules, line.select, line.extend_select + (unused if strict_suppressions else []),
+                              line.ignore, {rule.id for rule in rules})
+    selection = Selection(rules, config, all_rules)
+    for rule in rules:
+        if rule.produced_by_engine:
+            continue
+        selection.checks[rule.id] = _resolve(rule, rule.check)
+        if rule.scope == "project":
+            selection.collectors[rule.id] = _resolve(rule, rule.collect)
+    return selection
+
+
+@dataclass
+class FileState:
+    """What the main process keeps of a file after its per-file pass."""
+
+    path: str
+    source: SourceFile | None  # kept only when suppressions or project findings may need it
+    directives: list[Directive]
+    ran: frozenset[str]  # ids of the rules that ran on it
+    ignored: tuple[str, ...]  # its per-file-ignores selectors
+
+
+@dataclass
+class Batch:
+    report: Report = field(default_factory=Report)
+    states: list[FileState] = field(default_factory=list)
+    entries: dict[str, list[Entry]] = field(default_factory=dict)
 
 
 def lint_paths(paths: list[Path], selection: Selection, force_exclude: bool = False, jobs: int = 1,
                parallel_from: int = PARALLEL_FROM) -> Report:
     """Lint every file under `paths`. Files are independent, so with `jobs` > 1 and at least
-    `parallel_from` files they are linted in worker processes; the report's order does not
-    depend on it."""
-    candidates = list(discover(paths, selection.config, force_exclude))
+    `parallel_from` files they are linted in worker processes; the report does not depend on it."""
     report = Report(root=str(selection.config.root.absolute()))
+    skipped: list[WalkSkipped] = []
+    try:
+        candidates = list(discover(paths, selection.config, force_exclude, skipped=skipped))
+    except Exception as error:  # a walk that breaks is a run error, never a traceback
+        report.errors.append(RunError(f"cannot list the files to lint: {error!r}"))
+        return report
+    report.skipped = [Skipped(entry.display_path, entry.reason) for entry in skipped]
     if jobs <= 1 or len(candidates) < parallel_from:
         batches = [lint_batch(candidates, selection)]
     else:
@@ -59,58 +135,95 @@ def lint_paths(paths: list[Path], selection: Selection, force_exclude: bool = Fa
         chunks = [candidates[start:start + size] for start in range(0, len(candidates), size)]
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             batches = list(pool.map(lint_batch, chunks, [selection] * len(chunks)))
-    for batch in batches:
-        report.results.extend(batch.results)
-        report.files_scanned.extend(batch.files_scanned)
-        report.errors.extend(batch.errors)
-        report.suppressed += batch.suppressed
-    return report
+    return _finish(report, batches, selection)
 
 
-def lint_batch(candidates: list[Candidate], selection: Selection) -> Report:
-    report = Report()
-    per_file = [(PathPatterns(selection.config.root, [glob]), selectors)
-                for glob, selectors in selection.config.per_file_ignores.items()]
-    for candidate in candidates:
-        lint_candidate(candidate, selection, per_file, report)
-    return report
-
-
-def lint_candidate(candidate: Candidate, selection: Selection, per_file: list[tuple[PathPatterns, list[str]]],
-                   report: Report) -> None:
+def lint_source(text: str, display_path: str, selection: Selection) -> Report:
+    """Lint text in memory (an editor buffer, a file at a git base) as the file `display_path`
+    under the configuration's root, through the same engine as files on disk."""
+    report = Report(root=str(selection.config.root.absolute()))
+    provider = _provider(selection.config)
+    batch = Batch()
     try:
-        document = read_document(candidate.path, candidate.display_path, candidate.explicit)
-    except Exception:  # a reader bug must not end the run; say so and go on
-        report.errors.append(RunError(f"internal error while reading: {traceback.format_exc(limit=3)}",
-                                      candidate.display_path))
-        return
-    if document is None:
-        return
-    report.files_scanned.append(candidate.display_path)
-    ignored = [selector for patterns, selectors in per_file if patterns.matches(candidate.path, False)
-               for selector in selectors]
+        document = provider.from_text(text, display_path)
+    except Exception:
+        batch.report.errors.append(RunError(f"internal error while reading: {traceback.format_exc(limit=3)}",
+                                            display_path))
+        document = None
+    if document is not None:
+        lint_document(document, selection, _per_file_ignores(selection.config), provider, batch)
+    return _finish(report, [batch], selection)
+
+
+def _provider(config: Config) -> DocumentProvider:
+    return DocumentProvider(config.root, config.settings_for)
+
+
+def _per_file_ignores(config: Config) -> list[tuple[PathPatterns, list[str]]]:
+    return [(PathPatterns(config.root, [glob]), selectors) for glob, selectors in config.per_file_ignores.items()]
+
+
+def lint_batch(candidates: list[Candidate], selection: Selection) -> Batch:
+    batch = Batch()
+    per_file = _per_file_ignores(selection.config)
+    provider = _provider(selection.config)
+    for candidate in candidates:
+        try:
+            settings = selection.config.settings_for(candidate.display_path)
+            document = read_document(candidate.path, candidate.display_path, candidate.explicit, settings)
+        except Exception:  # a reader bug must not end the run; say so and go on
+            batch.report.errors.append(RunError(f"internal error while reading: {traceback.format_exc(limit=3)}",
+                                                candidate.display_path))
+            continue
+        if document is not None:
+            lint_document(document, selection, per_file, provider, batch)
+    return batch
+
+
+def lint_document(document: Document, selection: Selection, per_file: list[tuple[PathPatterns, list[str]]],
+                  provider: DocumentProvider, batch: Batch) -> None:
+    report = batch.report
+    path = document.path
+    report.files_scanned.append(path)
+    ignored = tuple(selector for patterns, selectors in per_file if patterns.matches(document.source.path, False)
+                    for selector in selectors)
     rules = [rule for rule in selection.rules
              if not any(selector_matches(selector, rule) for selector in ignored)]
+    fatal = document.fatal
+    if fatal and not any(rule.id == INVALID_DOCUMENT for rule in rules):
+        problem = next(problem for problem in document.problems if problem.fatal)
+        report.unchecked.append(Skipped(path, f"{problem.span.start_line}:{problem.span.start_column}: "
+                                              f"{problem.message}"))
+    settings = selection.config.settings_for(path)
     findings: list[Finding] = []
     analyses: dict[str, object] = {}
+    ran = set()
+    collected = False
     for rule in rules:
-        if rule.produced_by_engine or (document.problems and rule.id != INVALID_DOCUMENT):
-            continue  # a document that did not read cleanly gets its PL001 findings, nothing built on sand
-        context = CheckContext(rule, {**rule.default_options(), **selection.config.rule_options.get(rule.id, {})},
-                               selection.config.default_model, analyses)
+        if rule.produced_by_engine or (fatal and rule.id != INVALID_DOCUMENT):
+            continue  # a document that could not be read gets its PL001 findings, nothing built on sand
+        ran.add(rule.id)
+        context = CheckContext(rule, settings.rule_options(rule), settings, provider, analyses)
         try:
-            findings.extend(rule.load_check()(document, context))
+            if rule.scope == "project":
+                data = selection.collectors[rule.id](document, context)
+                if data is not None:
+                    batch.entries.setdefault(rule.id, []).append(Entry(path, document.source, data))
+                    collected = True
+            else:
+                findings.extend(selection.checks[rule.id](document, context))
         except Exception:
             report.errors.append(RunError(
-                f"internal error in rule {rule.id} ({rule.name}): {traceback.format_exc(limit=3)}",
-                candidate.display_path))
-    findings = _apply_suppressions(document, findings, rules, selection.all_rules, report)
-    report.results.extend(_results(document, findings, selection))
+                f"internal error in rule {rule.id} ({rule.name}): {traceback.format_exc(limit=3)}", path))
+    directives = parse_directives(document.source, document.comments)
+    findings = _suppress(findings, directives, selection.all_rules, report)
+    report.results.extend(_results(document.source, findings, selection))
+    batch.states.append(FileState(path, document.source if directives or collected else None, directives,
+                                  frozenset(ran), ignored))
 
 
-def _apply_suppressions(document: Document, findings: list[Finding], rules: list[Rule],
-                        all_rules: dict[str, Rule], report: Report) -> list[Finding]:
-    directives = parse_directives(document.source)
+def _suppress(findings: list[Finding], directives: list[Directive], all_rules: dict[str, Rule],
+              report: Report) -> list[Finding]:
     if not directives:
         return findings
     kept = []
@@ -126,49 +239,136 @@ def _apply_suppressions(document: Document, findings: list[Finding], rules: list
             report.suppressed += 1
         else:
             kept.append(finding)
-    unused_rule = all_rules.get(UNUSED_SUPPRESSION)
-    if unused_rule is not None and unused_rule in rules:
-        for directive in directives:
-            for selector in directive.selectors:
-                if selector not in directive.used:
-                    kept.append(Finding(
-                        unused_rule.id,
-                        f"suppression of '{selector}' suppresses nothing here; remove it (or fix the rule "
-                        "name) so it cannot hide a future finding",
-                        directive.span,
-                    ))
     return kept
 
 
-def _results(document: Document, findings: list[Finding], selection: Selection) -> list[Result]:
-    source = document.source
+def _finish(report: Report, batches: list[Batch], selection: Selection) -> Report:
+    states: dict[str, FileState] = {}
+    entries: dict[str, list[Entry]] = {}
+    for batch in batches:
+        report.results.extend(batch.report.results)
+        report.files_scanned.extend(batch.report.files_scanned)
+        report.errors.extend(batch.report.errors)
+        report.unchecked.extend(batch.report.unchecked)
+        report.suppressed += batch.report.suppressed
+        for state in batch.states:
+            states[state.path] = state
+        for rule_id, found in batch.entries.items():
+            entries.setdefault(rule_id, []).extend(found)
+    _run_project_rules(report, states, entries, selection)
+    _report_unused_suppressions(report, states, selection)
+    order = {path: index for index, path in enumerate(report.files_scanned)}
+    report.results.sort(key=lambda result: (order.get(result.location.path, len(order)), result.location.start_line,
+                                            result.location.start_column, result.rule_id, result.message))
+    return report
+
+
+def _run_project_rules(report: Report, states: dict[str, FileState], entries: dict[str, list[Entry]],
+                       selection: Selection) -> None:
+    project_rules = [rule for rule in selection.rules if rule.scope == "project"]
+    if not project_rules:
+        return
+    provider = _provider(selection.config)
+    reported = frozenset(states)
+    for rule in project_rules:
+        rule_entries = entries.get(rule.id, [])
+        sources = {entry.path: entry.source for entry in rule_entries}
+        context = ProjectContext(rule, selection.config.settings_for("").rule_options(rule), rule_entries,
+                                 provider, reported)
+        try:
+            findings = list(selection.checks[rule.id](context))
+        except Exception:
+            report.errors.append(RunError(
+                f"internal error in rule {rule.id} ({rule.name}): {traceback.format_exc(limit=3)}"))
+            continue
+        by_file: dict[str, list[Finding]] = {}
+        for finding in findings:
+            state = states.get(finding.path or "")
+            if state is None or rule.id not in state.ran:
+                continue  # only files the run checks, and that this rule was not ignored in
+            by_file.setdefault(state.path, []).append(finding)
+        for path, in_file in by_file.items():
+            state = states[path]
+            source = state.source or sources.get(path)
+            if source is None:
+                continue
+            kept = _suppress(in_file, state.directives, selection.all_rules, report)
+            report.results.extend(_results(source, kept, selection))
+
+
+def _report_unused_suppressions(report: Report, states: dict[str, FileState], selection: Selection) -> None:
+    unused_rule = selection.all_rules.get(UNUSED_SUPPRESSION)
+    if unused_rule is None or unused_rule not in selection.rules:
+        return
+    for state in states.values():
+        if not state.directives or state.source is None:
+            continue
+        if any(selector_matches(selector, unused_rule) for selector in state.ignored):
+            continue
+        findings = []
+        for directive in state.directives:
+            for selector in directive.selectors:
+                if selector in directive.used or not _judged(selector, state, selection.all_rules):
+                    continue
+                findings.append(Finding(
+                    unused_rule.id,
+                    f"suppression of '{selector}' suppresses nothing here; remove it (or fix the rule "
+                    "name) so it cannot hide a future finding",
+                    directive.span,
+                ))
+        report.results.extend(_results(state.source, findings, selection))
+
+
+def _judged(selector: str, state: FileState, all_rules: dict[str, Rule]) -> bool:
+    """Whether a suppression can be called unused: some rule it names ran on the file (a rule
+    that was not selected, or a file that did not read, says nothing about it)."""
+    return any(rule_id in state.ran for rule_id, rule in all_rules.items()
+               if selector.lower() == "all" or selector == rule.name or rule_id.startswith(selector))
+
+
+def _results(source: SourceFile, findings: list[Finding], selection: Selection) -> list[Result]:
     results = []
     occurrences: Counter[str] = Counter()
     for finding in sorted(findings, key=lambda f: (f.span.start, f.rule_id, f.message)):
         rule = selection.all_rules[finding.rule_id]
         identity = _identity(source, finding)
         occurrences[identity] += 1
-        fingerprint = hashlib.sha256(f"{identity}\0{occurrences[identity]}".encode()).hexdigest()[:32]
-        related = tuple(
-            RelatedLocation(_location(source if item.path == source.display_path else None, item.path, item.span),
-                            item.message)
-            for item in finding.related
+        key = f"{identity}\0{occurrences[identity]}".encode("utf-8", "surrogatepass")  # JSON allows lone surrogates
+        fingerprint = hashlib.sha256(key).hexdigest()[:32]
+        related = []
+        for item in finding.related:
+            other = item.source if item.source is not None else (source if item.path == source.display_path else None)
+            start, lines = _snippet(other, item.span) if other is not None else (0, ())
+            related.append(RelatedLocation(_location(other, item.path, item.span), item.message, start, lines))
+        fixes = tuple(
+            LocatedFix(fix.description, fix.applicability, tuple(
+                LocatedEdit(_location(source, source.display_path, edit.span), edit.replacement)
+                for edit in fix.edits))
+            for fix in finding.fixes
         )
+        snippet_start, snippet = _snippet(source, finding.span)
+        severity = selection.config.severity.get(rule.id) or finding.severity or rule.severity
         results.append(Result(
             rule_id=rule.id,
             rule_name=rule.name,
-            severity=selection.config.severity.get(rule.id, rule.severity),  # type: ignore[arg-type]
+            severity=severity,  # type: ignore[arg-type]
             message=finding.message,
             location=_location(source, source.display_path, finding.span),
-            fix=rule.fix,
+            fix_hint=rule.fix_hint,
             fingerprint=fingerprint,
-            related=related,
-            snippet_start=max(1, finding.span.start_line - SNIPPET_CONTEXT),
-            snippet=tuple(source.line_text(line) for line in range(
-                max(1, finding.span.start_line - SNIPPET_CONTEXT),
-                min(source.line_count, finding.span.start_line + SNIPPET_CONTEXT) + 1)),
+            related=tuple(related),
+            snippet_start=snippet_start,
+            snippet=snippet,
+            evidence=finding.evidence,
+            fixes=fixes,
         ))
     return results
+
+
+def _snippet(source: SourceFile, span: Span) -> tuple[int, tuple[str, ...]]:
+    first = max(1, span.start_line - SNIPPET_CONTEXT)
+    last = min(source.line_count, span.start_line + SNIPPET_CONTEXT)
+    return first, tuple(source.line_text(line) for line in range(first, last + 1))
 
 
 def _identity(source: SourceFile, finding: Finding) -> str:

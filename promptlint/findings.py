@@ -5,19 +5,40 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from promptlint.model import Span
+from promptlint.model import SourceFile, Span
 
 Severity = Literal["error", "warning", "note"]
 SEVERITY_ORDER: dict[str, int] = {"note": 0, "warning": 1, "error": 2}
+Applicability = Literal["safe", "unsafe"]
 
 
 @dataclass(frozen=True)
 class Related:
-    """A second place a finding involves (the other side of a conflict, say)."""
+    """A second place a finding involves (the other side of a conflict, say). `source` is
+    needed only when that place is in another file, for its columns and code frame."""
 
     path: str
     span: Span
     message: str
+    source: SourceFile | None = None
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the source text between two offsets of the finding's file."""
+
+    span: Span
+    replacement: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A change that resolves a finding. `safe` keeps what the model receives meaning the same;
+    `unsafe` may change behaviour and wants a reviewer (ruff's distinction)."""
+
+    description: str
+    edits: tuple[Edit, ...]
+    applicability: Applicability = "unsafe"
 
 
 @dataclass(frozen=True)
@@ -26,6 +47,10 @@ class Finding:
     message: str
     span: Span
     related: tuple[Related, ...] = ()
+    severity: Severity | None = None  # lower than the rule's when the evidence is weaker
+    evidence: tuple[str, ...] = ()  # what the rule relied on, e.g. "trust inferred from the name `page`"
+    fixes: tuple[Fix, ...] = ()
+    path: str | None = None  # project-scope findings: the file it sits in (None: the file checked)
 
 
 @dataclass(frozen=True)
@@ -44,6 +69,21 @@ class Location:
 class RelatedLocation:
     location: Location
     message: str
+    snippet_start: int = 0
+    snippet: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LocatedEdit:
+    location: Location
+    replacement: str
+
+
+@dataclass(frozen=True)
+class LocatedFix:
+    description: str
+    applicability: Applicability
+    edits: tuple[LocatedEdit, ...]
 
 
 @dataclass(frozen=True)
@@ -55,12 +95,14 @@ class Result:
     severity: Severity
     message: str
     location: Location
-    fix: str
+    fix_hint: str  # the rule's prose advice; `fixes` are edits
     fingerprint: str
     related: tuple[RelatedLocation, ...] = ()
     # the source lines around the finding, for code frames (first line number, lines)
     snippet_start: int = 0
     snippet: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
+    fixes: tuple[LocatedFix, ...] = ()
 
 
 @dataclass
@@ -71,6 +113,14 @@ class RunError:
     path: str | None = None
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A file found but not checked (or not fully), and why: never dropped silently."""
+
+    path: str
+    reason: str
+
+
 @dataclass
 class Report:
     results: list[Result] = field(default_factory=list)
@@ -78,3 +128,7 @@ class Report:
     errors: list[RunError] = field(default_factory=list)
     suppressed: int = 0
     root: str = ""  # absolute project root; result paths are relative to it
+    # files whose rules did not run because they could not be read as their format, while
+    # PL001 (which would say why) is not selected: a run must not read as clean by accident
+    unchecked: list[Skipped] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)  # found by a walk, not read

@@ -8,10 +8,20 @@ code points, and an end column is the column just after the last character.
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+
+LINE_BREAK = re.compile(r"\r\n?|\n")
+
+
+def next_line(text: str, index: int, end: int | None = None) -> int:
+    """The offset just after the first line break at or after `index` (`end` when there is none)."""
+    end = len(text) if end is None else end
+    found = LINE_BREAK.search(text, index, end)
+    return end if found is None else found.end()
 
 
 @dataclass(frozen=True)
@@ -31,11 +41,16 @@ class SourceFile:
         self.path = path
         self.display_path = display_path
         self.text = text
-        starts = [0]
-        index = text.find("\n")
-        while index != -1:
-            starts.append(index + 1)
-            index = text.find("\n", index + 1)
+        # a line ends at "\r\n", "\r" or "\n", as YAML, editors and SARIF count lines
+        self.has_cr = "\r" in text
+        if self.has_cr:
+            starts = [0, *(match.end() for match in LINE_BREAK.finditer(text))]
+        else:  # the common case: str.find is faster than the regex
+            starts = [0]
+            index = text.find("\n")
+            while index != -1:
+                starts.append(index + 1)
+                index = text.find("\n", index + 1)
         self.line_starts = starts
 
     def position(self, offset: int) -> tuple[int, int]:
@@ -47,6 +62,14 @@ class SourceFile:
         # parsers report positions as they count them; never let one point outside the text
         start = max(0, min(start, len(self.text)))
         end = start if end is None else max(start, min(end, len(self.text)))
+        if self.has_cr:  # a CRLF pair is one break: no span starts or ends between its two characters
+            empty = start == end
+            if self._inside_crlf(start):
+                start -= 1
+            if empty:
+                end = start
+            elif self._inside_crlf(end):
+                end += 1
         start_line, start_column = self.position(start)
         end_line, end_column = self.position(end)
         return Span(start, end, start_line, start_column, end_line, end_column)
@@ -56,12 +79,15 @@ class SourceFile:
         if not 1 <= line <= len(self.line_starts):
             return ""
         start = self.line_starts[line - 1]
-        end = self.line_starts[line] - 1 if line < len(self.line_starts) else len(self.text)
-        return self.text[start:end].rstrip("\r")
+        end = self.line_starts[line] if line < len(self.line_starts) else len(self.text)
+        return self.text[start:end].rstrip("\r\n")  # only its break can hold these
 
     @property
     def line_count(self) -> int:
         return len(self.line_starts)
+
+    def _inside_crlf(self, offset: int) -> bool:
+        return 0 < offset < len(self.text) and self.text[offset] == "\n" and self.text[offset - 1] == "\r"
 
 
 @dataclass(frozen=True)
@@ -180,10 +206,15 @@ class Node:
 
 @dataclass(frozen=True)
 class Problem:
-    """Why a file, or part of it, could not be read as its format requires (reported as PL001)."""
+    """Why a file, or part of it, could not be read as its format requires (reported as PL001).
+
+    A fatal problem leaves no usable model (the file does not parse), so no other rule runs;
+    a violation (an unknown key, a duplicate key) leaves one, and the other rules run too.
+    """
 
     message: str
     span: Span
+    fatal: bool = True
 
 
 @dataclass(frozen=True)
@@ -288,6 +319,9 @@ class Document:
     tools: list[Tool] = field(default_factory=list)
     output: OutputSchema | None = None
     problems: list[Problem] = field(default_factory=list)
+    # where the file's own comments are (YAML `#`, template and HTML comments), as (start, end)
+    # offsets: the only places an inline suppression is honoured
+    comments: list[tuple[int, int]] = field(default_factory=list)
     other_uses: list[VariableUse] = field(default_factory=list)  # outside messages (Prompty tool bindings)
     # Whether the runtime rejects role markers forged by rendered text (Prompty's
     # `template.format.strict`); None when the file does not say, and the loader decides.
@@ -296,6 +330,11 @@ class Document:
     @property
     def path(self) -> str:
         return self.source.display_path
+
+    @property
+    def fatal(self) -> bool:
+        """Whether the file could not be read far enough for rules other than PL001 to run."""
+        return any(problem.fatal for problem in self.problems)
 
     def variable_uses(self) -> Iterator[VariableUse]:
         for message in self.messages:

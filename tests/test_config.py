@@ -23,6 +23,8 @@ from promptlint.engine import select_rules
 from promptlint.registry import load_rules
 
 RULES = load_rules()
+# selection is tested on a fixed set of rules, so that new rules do not change the expectations
+SELECTION_RULES = {rule_id: RULES[rule_id] for rule_id in ("PL001", "PL002", "PL003", "PL005", "PL009")}
 DEFAULT_RULES = ["PL001", "PL002", "PL003", "PL005"]  # every rule but the opt-in PL009
 
 
@@ -83,8 +85,8 @@ def test_promptlint_yaml_wins_over_pyproject_in_the_same_directory(in_tmp: Path)
 def test_no_configuration_means_defaults_rooted_at_the_working_directory(in_tmp: Path) -> None:
     config = load_config(None, in_tmp, RULES)
     assert config.source is None and config.root == in_tmp
-    assert [rule.id for rule in enabled_rules(RULES, config.select, config.extend_select, config.ignore)] == \
-        DEFAULT_RULES
+    assert [rule.id for rule in enabled_rules(SELECTION_RULES, config.select, config.extend_select,
+                                              config.ignore)] == DEFAULT_RULES
 
 
 def test_config_option_names_the_file(in_tmp: Path) -> None:
@@ -119,7 +121,7 @@ def test_config_option_with_a_missing_file_exits_2(in_tmp: Path) -> None:
     ("fail-on: loud\n", "'fail-on'"),
     ("select: [PL9]\n", "'PL9'"),
     ("extend-select: [nonsense]\n", "'nonsense'"),
-    ("ignore: PL7\n", "'PL7'"),
+    ("ignore: PL8\n", "'PL8'"),
     ("severity: {PL002: fatal}\n", "'severity.PL002'"),
     ("severity: {PL999: error}\n", "'severity.PL999'"),
     ("severity: [PL002]\n", "'severity'"),
@@ -197,7 +199,7 @@ def test_load_config_errors_name_the_file(tmp_path: Path) -> None:
 
 def selected(select: list[str] | None = None, extend_select: list[str] | None = None,
              ignore: list[str] | None = None) -> list[str]:
-    return [rule.id for rule in enabled_rules(RULES, select, extend_select or [], ignore or [])]
+    return [rule.id for rule in enabled_rules(SELECTION_RULES, select, extend_select or [], ignore or [])]
 
 
 def test_default_selection_is_every_rule_but_the_opt_in_ones() -> None:
@@ -209,9 +211,10 @@ def test_default_selection_is_every_rule_but_the_opt_in_ones() -> None:
     (["PL002"], ["PL002"]),
     (["undeclared-variable"], ["PL002"]),
     (["PL002", "unused-variable"], ["PL002", "PL003"]),
-    (["PL00"], ["PL001", "PL002", "PL003", "PL005", "PL009"]),
-    (["PL0"], ["PL001", "PL002", "PL003", "PL005", "PL009"]),
-    (["ALL"], DEFAULT_RULES),  # ALL does not turn on opt-in rules
+    (["PL00"], DEFAULT_RULES),  # as in ruff, a prefix does not turn on opt-in rules...
+    (["PL0"], DEFAULT_RULES),
+    (["ALL"], DEFAULT_RULES),
+    (["PL0", "PL009"], [*DEFAULT_RULES, "PL009"]),  # ...only their exact id or name does
     (["PL009"], ["PL009"]),
     (["unused-suppression"], ["PL009"]),
     ([], []),
@@ -227,11 +230,14 @@ def test_select_by_id_prefix_and_name(select: list[str], expected: list[str]) ->
     (["PL002"], ["PL0"], ["PL002"]),  # the more specific select wins
     (["PL002", "PL003"], ["PL00"], ["PL002", "PL003"]),
     (["PL0"], ["PL00"], []),  # the more specific ignore wins
-    (["PL00"], ["PL002"], ["PL001", "PL003", "PL005", "PL009"]),
+    (["PL00"], ["PL002"], ["PL001", "PL003", "PL005"]),
     (["PL002"], ["PL002"], []),  # a tie goes to ignore
     (["PL0"], ["PL0"], []),
     (["ALL"], ["PL003"], ["PL001", "PL002", "PL005"]),
-    (["PL0"], ["unused-variable"], ["PL001", "PL002", "PL005", "PL009"]),
+    (["PL0"], ["unused-variable"], ["PL001", "PL002", "PL005"]),
+    # an exact id and a name are equally specific: the tie goes to ignore either way round
+    (["PL002"], ["undeclared-variable"], []),
+    (["undeclared-variable"], ["PL002"], []),
 ])
 def test_ignore_and_specificity(select: list[str] | None, ignore: list[str], expected: list[str]) -> None:
     assert selected(select, ignore=ignore) == expected
@@ -416,7 +422,7 @@ def test_clean_prompt_is_clean(in_tmp: Path) -> None:
 def test_command_line_select_replaces_the_configured_selection_and_its_ignores(tmp_path: Path) -> None:
     # as in ruff: a layer with `select` starts afresh; the file's `ignore` belongs to the file's layer
     (tmp_path / ".promptlint.yaml").write_text("ignore: [PL002]\n", "utf-8")
-    rules = RULES
+    rules = SELECTION_RULES
     config = load_config(None, tmp_path, rules)
 
     assert "PL002" not in [rule.id for rule in select_rules(rules, config).rules]
@@ -424,3 +430,50 @@ def test_command_line_select_replaces_the_configured_selection_and_its_ignores(t
     assert [rule.id for rule in select_rules(rules, config).rules] == ["PL002"]
     config.command_line = Selectors(None, [], ["PL0"])
     assert [rule.id for rule in select_rules(rules, config).rules] == []
+
+
+# --- selection corners -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("configuration", "arguments", "on"), [
+    ("strict-suppressions: true\n", [], True),
+    ("strict-suppressions: true\n", ["--ignore", "PL009"], False),  # a later ignore wins
+    ("strict-suppressions: true\n", ["--select", "PL002"], False),  # a command-line select starts afresh
+    ("", ["--strict-suppressions"], True),
+    ("", ["--strict-suppressions", "--ignore", "unused-suppression"], False),
+])
+def test_strict_suppressions_is_a_selection_in_its_own_layer(in_tmp: Path, configuration: str,
+                                                            arguments: list[str], on: bool) -> None:
+    write(in_tmp / ".promptlint.yaml", configuration)
+    write(in_tmp / "s.prompt.yaml", CLEAN_PROMPT.replace("messages:\n", "messages:\n  # promptlint: disable=PL003\n"))
+    report = json_report(*arguments, ".")
+    assert ("PL009" in {finding["rule_id"] for finding in report["findings"]}) is on
+
+
+def test_severity_and_rule_options_accept_rule_names(tmp_path: Path) -> None:
+    config = build_config({"severity": {"undeclared-variable": "note"}, "rules": {"unused-variable": {}}},
+                          tmp_path, RULES)
+    assert config.severity == {"PL002": "note"} and config.rule_options == {"PL003": {}}
+    with pytest.raises(ConfigError, match="no such rule 'no-such-rule'"):
+        build_config({"severity": {"no-such-rule": "note"}}, tmp_path, RULES)
+
+
+def test_overrides_set_per_file_keys_for_matching_paths(tmp_path: Path) -> None:
+    config = build_config({"default-model": "gpt-4o", "overrides": [
+        {"files": ["tenants/**"], "default-model": "claude-sonnet-4", "chat-templates": "jinja"},
+    ]}, tmp_path, RULES)
+    assert config.settings_for("tenants/acme/a.prompt.yaml").default_model == "claude-sonnet-4"
+    assert config.settings_for("tenants/acme/a.json").get("chat-templates") == "jinja"
+    assert config.settings_for("platform/a.prompt.yaml").default_model == "gpt-4o"
+    assert config.settings_for("platform/a.json").get("chat-templates") == "none"
+    with pytest.raises(ConfigError, match=r"overrides\[0\]\.fail-on' cannot be set per file"):
+        build_config({"overrides": [{"files": ["x/**"], "fail-on": "error"}]}, tmp_path, RULES)
+    with pytest.raises(ConfigError, match=r"overrides\[0\]: 'chat-templates' must be one of"):
+        build_config({"overrides": [{"files": ["x/**"], "chat-templates": "erb"}]}, tmp_path, RULES)
+
+
+def test_chat_templates_setting_scans_chat_files_as_jinja(in_tmp: Path) -> None:
+    write(in_tmp / "chat.json", '[{"role": "user", "content": "Hi {{ name"}]\n')
+    assert found(json_report(".")) == set()  # data by default: a literal '{{' is just text
+    write(in_tmp / ".promptlint.yaml", "overrides:\n  - files: ['*.json']\n    chat-templates: jinja\n")
+    assert found(json_report(".")) == {("chat.json", "PL001", 1)}

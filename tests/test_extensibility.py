@@ -20,7 +20,7 @@ from promptlint.cli import main
 from promptlint.registry import RuleDefinitionError, rule_from_mapping
 
 MINIMAL = {"id": "PL999", "name": "example-rule", "family": "documents", "severity": "note",
-           "summary": "s", "description": "d", "fix": "f", "check": "x:y"}
+           "summary": "s", "description": "d", "fix-hint": "f", "check": "x:y"}
 
 
 def test_rule_files_are_named_after_their_ids_and_load() -> None:
@@ -70,7 +70,7 @@ def test_a_third_party_rule_pack_registers_through_entry_points(tmp_path: Path,
         def rules():
             return [{"id": "ACME001", "name": "no-shouting", "family": "style", "severity": "warning",
                      "summary": "All-capitals message.", "description": "Models read capitals as emphasis.",
-                     "fix": "Write in sentence case.", "check": "acme_rules:no_shouting"}]
+                     "fix-hint": "Write in sentence case.", "check": "acme_rules:no_shouting"}]
     '''), "utf-8")
     install_distribution(tmp_path, monkeypatch, "acme_rules", "ACME = acme_rules:rules")
     try:

@@ -21,7 +21,7 @@ from promptlint.registry import load_rules
 RULES = load_rules()
 ANSI = re.compile(r"\x1b\[")
 FINDING_KEYS = {"rule_id", "rule_name", "severity", "message", "path", "start_line", "start_column", "end_line",
-                "end_column", "fingerprint", "fix", "related"}
+                "end_column", "fingerprint", "fix_hint", "fixes", "evidence", "related"}
 
 
 @pytest.fixture
@@ -44,8 +44,9 @@ def check(*args: str, env: dict[str, str] | None = None) -> Any:
 
 def test_json_document_has_the_documented_keys(project: Path) -> None:
     report = json.loads(check("--format", "json", ".").stdout)
-    assert set(report) == {"schema_version", "tool", "files_scanned", "summary", "findings", "errors"}
-    assert report["schema_version"] == 1
+    assert set(report) == {"schema_version", "tool", "files_scanned", "summary", "findings", "unchecked", "skipped",
+                           "errors"}
+    assert report["schema_version"] == 2
     assert report["tool"] == {"name": "promptlint", "version": __version__}
     assert report["files_scanned"] == 3
     assert report["summary"] == {"error": 1, "warning": 2, "note": 0, "suppressed": 0}
@@ -66,7 +67,7 @@ def test_json_finding_fields(project: Path) -> None:
     assert undeclared["path"] == "prompts/typo.prompt.yaml"
     assert (undeclared["start_line"], undeclared["start_column"], undeclared["end_line"],
             undeclared["end_column"]) == (9, 18, 9, 25)
-    assert undeclared["fix"] == RULES["PL002"].fix
+    assert undeclared["fix_hint"] == RULES["PL002"].fix_hint
     assert re.fullmatch(r"[0-9a-f]{32}", undeclared["fingerprint"])
     # the declaration the typo most likely meant
     assert undeclared["related"] == [{"path": "prompts/typo.prompt.yaml", "start_line": 4, "start_column": 3,

@@ -102,7 +102,7 @@ def test_driver_describes_every_registered_rule(project: Path) -> None:
         assert descriptor["name"] == rule.name
         assert descriptor["shortDescription"]["text"] == rule.summary
         assert descriptor["fullDescription"]["text"] == rule.description
-        assert rule.fix in descriptor["help"]["text"]
+        assert rule.fix_hint in descriptor["help"]["text"]
         assert descriptor["help"]["markdown"].strip()
         assert descriptor["defaultConfiguration"]["level"] == rule.severity
         assert descriptor["defaultConfiguration"]["enabled"] is rule.enabled

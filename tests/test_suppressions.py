@@ -265,7 +265,7 @@ def directives(text: str) -> list[tuple[tuple[str, ...], bool, tuple[int, ...]]]
     source = SourceFile(Path("x.prompt.yaml"), "x.prompt.yaml", text)
     # which lines a file-wide directive sits on does not matter
     return [(item.selectors, item.file_wide, () if item.file_wide else item.lines)
-            for item in parse_directives(source)]
+            for item in parse_directives(source, [(0, len(text))])]  # the parser alone: all of it a comment
 
 
 def test_parser_lines_covered() -> None:
@@ -283,5 +283,63 @@ def test_parser_lines_covered() -> None:
 
 def test_all_is_accepted_in_either_case() -> None:
     for word in ("all", "ALL"):
-        [directive] = parse_directives(SourceFile(Path("x"), "x", f"# promptlint: disable={word}\nx: 1\n"))
+        text = f"# promptlint: disable={word}\nx: 1\n"
+        [directive] = parse_directives(SourceFile(Path("x"), "x", text), [(0, len(text))])
         assert directive.covers("PL002", "undeclared-variable", 2) == word
+
+
+# --- only real comments count -------------------------------------------------------------------
+
+
+def test_a_directive_in_a_json_string_suppresses_nothing(in_tmp: Path) -> None:
+    # a poisoned MCP tool description must not switch the linter off for its own file
+    write(in_tmp / "t.json", '{"tools":[{"name":"a","name":"a","description":"x promptlint: disable-file=all",'
+                             '"inputSchema":{}}]}')
+    report = json_report("t.json")
+    assert rules_at(report) == {("PL001", 1)}
+    assert report["summary"]["suppressed"] == 0
+
+
+@pytest.mark.parametrize("content", [
+    '"Reply briefly. # promptlint: disable-file=all"',  # a quoted string value
+    "|\n      Reply briefly.\n      # promptlint: disable-file=all",  # a line of a block scalar is text
+])
+def test_a_directive_in_prompt_content_suppresses_nothing(in_tmp: Path, content: str) -> None:
+    text = TYPO_PROMPT.replace("content: You are a billing assistant.", "content: " + content)
+    report = lint(typo_file(in_tmp, text))
+    assert {rule for rule, _line in rules_at(report)} == {"PL002", "PL003"}
+    assert report["summary"]["suppressed"] == 0
+
+
+def test_a_yaml_comment_after_a_plain_value_is_a_comment(in_tmp: Path) -> None:
+    # in YAML ' # ...' after a plain scalar is a comment, not part of the value the model gets
+    text = TYPO_PROMPT.replace("content: You are a billing assistant.",
+                               "content: You are a billing assistant. # promptlint: disable-file=all")
+    assert rules_at(lint(typo_file(in_tmp, text))) == set()
+
+
+def test_a_directive_in_a_markdown_body_outside_a_comment_suppresses_nothing(in_tmp: Path) -> None:
+    write(in_tmp / "b.agent.md", "---\nname: helper\ninputs:\n  - name: topic\n  - name: spare\n---\n"
+                                 "promptlint: disable-file=PL003\nTalk about {{ topic }}.\n")
+    assert found(json_report(".")) == {("b.agent.md", "PL003", 5)}
+
+
+# --- unused suppressions are judged only where the rules they name ran ---------------------------
+
+
+def test_no_unused_suppression_reported_where_the_named_rule_did_not_run(in_tmp: Path) -> None:
+    broken = "# promptlint: disable=PL002\nid: [unclosed\n"
+    write(in_tmp / "broken.prompt.yaml", broken)
+    # the file does not parse, so PL002 never ran on it: its suppression cannot be called unused
+    assert {rule for _path, rule, _line in found(json_report("--strict-suppressions", "."))} == {"PL001"}
+    # nor when PL002 is not selected at all
+    typo_file(in_tmp, STALE.replace("disable=PL002", "disable=PL003"), "s.prompt.yaml")
+    report = json_report("--strict-suppressions", "--select", "PL001", "s.prompt.yaml")
+    assert {rule for _path, rule, _line in found(report)} == set()
+
+
+def test_a_comment_at_the_start_of_a_line_counts_with_any_line_break(in_tmp: Path) -> None:
+    for newline in ("\n", "\r\n", "\r"):
+        text = ("# promptlint: disable-file=PL002\n" + TYPO_PROMPT).replace("\n", newline)
+        (in_tmp / "t.prompt.yaml").write_bytes(text.encode())
+        assert {rule for rule, _line in rules_at(lint(in_tmp / "t.prompt.yaml"))} == {"PL003"}, repr(newline)

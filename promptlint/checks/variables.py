@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Iterator
 
 from promptlint.context import CheckContext
-from promptlint.findings import Finding, Related
+from promptlint.findings import Edit, Finding, Fix, Related
 from promptlint.model import Document
 
 # Where each format declares its variables, for messages that say where to add one.
@@ -30,11 +30,14 @@ def undeclared_variable(document: Document, context: CheckContext) -> Iterator[F
         hint = f"did you mean '{close[0]}'? Otherwise declare" if close else "declare"
         related = (Related(document.path, document.variables[close[0]].span, f"'{close[0]}' is declared here"),) \
             if close else ()
+        # renaming changes what the template reads, so it is offered as unsafe: a person confirms the guess
+        fixes = (Fix(f"rename '{use.name}' to '{close[0]}'", (Edit(use.span, close[0]),), "unsafe"),) if close else ()
         yield context.finding(
             use.span,
             f"variable '{use.name}' is used but not declared; {hint} it in {where}, or it renders as an "
             "empty string (or fails) at run time",
             related,
+            fixes=fixes,
         )
 
 

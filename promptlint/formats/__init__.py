@@ -9,13 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from promptlint.formats.comments import find_comments
 from promptlint.formats.data import read_data_file
 from promptlint.formats.dotprompt import read_dotprompt
 from promptlint.formats.markdown import read_markdown
 from promptlint.formats.native import read_native
 from promptlint.formats.prompty import read_prompty
-from promptlint.model import Document, Problem, SourceFile
+from promptlint.model import Document, Problem, SourceFile, TemplateSyntax
+
+if TYPE_CHECKING:
+    from promptlint.config import Settings
 
 MAX_FILE_BYTES = 2 * 1024 * 1024  # bounds the work one file can cost
 
@@ -42,7 +47,8 @@ def reader_for(name: str) -> Reader | None:
     return None
 
 
-def read_document(path: Path, display_path: str, explicit: bool = False) -> Document | None:
+def read_document(path: Path, display_path: str, explicit: bool = False,
+                  settings: Settings | None = None) -> Document | None:
     """Read one file into a Document; None when it is not a prompt or tool file at all.
 
     Files named on the command line (`explicit`) are always reported on. In a directory walk
@@ -52,19 +58,33 @@ def read_document(path: Path, display_path: str, explicit: bool = False) -> Docu
     reader = reader_for(path.name)
     if reader is None:
         return None
-    document = _read(path, display_path, reader)
-    if document is not None and document.format is None and reader in BY_CONTENT and not explicit:
-        return None
-    return document
-
-
-def _read(path: Path, display_path: str, reader: Reader) -> Document | None:
     empty = SourceFile(path, display_path, "")
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as error:
-        return _unreadable(empty, f"cannot read the file: {error.strerror or error}")
+        document: Document | None = _unreadable(empty, f"cannot read the file: {error.strerror or error}")
+    else:
+        document = _decode(path, display_path, data, reader, settings)
+    return _reported(document, reader, explicit)
+
+
+def read_source(source: SourceFile, explicit: bool = False, settings: Settings | None = None) -> Document | None:
+    """Read text already in memory (an editor buffer, a file at a git base) as its path's format."""
+    reader = reader_for(source.path.name)
+    if reader is None:
+        return None
+    return _reported(_parse(source, reader, settings), reader, explicit)
+
+
+def _reported(document: Document | None, reader: Reader, explicit: bool) -> Document | None:
+    if document is not None and document.format is None and reader in BY_CONTENT and not explicit:
+        return None
+    return document
+
+
+def _decode(path: Path, display_path: str, data: bytes, reader: Reader, settings: Settings | None) -> Document | None:
+    empty = SourceFile(path, display_path, "")
     if len(data) > MAX_FILE_BYTES:
         return _unreadable(empty, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; not linted "
                                   "(split it, or exclude it in the configuration)")
@@ -79,7 +99,18 @@ def _read(path: Path, display_path: str, reader: Reader) -> Document | None:
         return _unreadable(partial, f"not valid UTF-8 (byte 0x{data[error.start]:02x}); save the file as UTF-8",
                            offset)
     text = text.removeprefix("\ufeff")  # editors do not count a byte-order mark as a column
-    return reader(SourceFile(path, display_path, text))
+    return _parse(SourceFile(path, display_path, text), reader, settings)
+
+
+def _parse(source: SourceFile, reader: Reader, settings: Settings | None) -> Document | None:
+    if reader is read_data_file:
+        syntax: TemplateSyntax = settings.get("chat-templates") if settings is not None else "none"
+        document = read_data_file(source, template_syntax=syntax)
+    else:
+        document = reader(source)
+    if document is not None:
+        document.comments = find_comments(document)
+    return document
 
 
 def _unreadable(source: SourceFile, message: str, offset: int = 0) -> Document:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -32,7 +33,8 @@ def schema_problems(root: Node, schema_name: str) -> list[Problem]:
             marker = (problem.span.start, problem.message)
             if marker not in seen:
                 seen.add(marker)
-                problems.append(problem)
+                # the data is there, only not as the schema wants it: the other rules still run
+                problems.append(replace(problem, fatal=False))
     return problems
 
 

@@ -103,7 +103,7 @@ class _Parser:
             if key in members:
                 self.problems.append(Problem(
                     f"duplicate key '{key}': the later value would silently replace the earlier one; keep one",
-                    key_node.span,
+                    key_node.span, fatal=False,
                 ))
             members[key] = value
             self.skip_whitespace()

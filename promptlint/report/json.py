@@ -10,7 +10,7 @@ from promptlint import __version__
 from promptlint.findings import Location, Report
 from promptlint.registry import Rule
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: `fix` became `fix_hint`; `fixes`, `evidence`, `unchecked`, `skipped` added
 
 
 def _location(location: Location) -> dict[str, Any]:
@@ -39,11 +39,19 @@ def render(report: Report, rules: dict[str, Rule], out: IO[str], color: bool) ->
                 "message": result.message,
                 **_location(result.location),
                 "fingerprint": result.fingerprint,
-                "fix": result.fix,
+                "fix_hint": result.fix_hint,
+                "fixes": [
+                    {"description": fix.description, "applicability": fix.applicability,
+                     "edits": [{**_location(edit.location), "replacement": edit.replacement} for edit in fix.edits]}
+                    for fix in result.fixes
+                ],
+                "evidence": list(result.evidence),
                 "related": [{**_location(item.location), "message": item.message} for item in result.related],
             }
             for result in report.results
         ],
+        "unchecked": [{"path": item.path, "reason": item.reason} for item in report.unchecked],
+        "skipped": [{"path": item.path, "reason": item.reason} for item in report.skipped],
         "errors": [{"path": error.path, "message": error.message} for error in report.errors],
     }
     json.dump(document, out, indent=2, ensure_ascii=False)

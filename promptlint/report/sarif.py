@@ -21,7 +21,7 @@ SOURCE_ROOT = "%SRCROOT%"
 
 
 def _help_markdown(rule: Rule) -> str:
-    lines = [rule.description, "", "**How to fix:** " + rule.fix]
+    lines = [rule.description, "", "**How to fix:** " + rule.fix_hint]
     references = [f"- [{ref['title']}]({ref['url']})" for ref in rule.references if "title" in ref and "url" in ref]
     if references:
         lines += ["", "**References:**", *references]
@@ -40,22 +40,43 @@ def _descriptor(rule: Rule) -> dict[str, Any]:
         "name": rule.name,
         "shortDescription": {"text": rule.summary[:1024]},
         "fullDescription": {"text": rule.description[:1024]},
-        "help": {"text": f"{rule.description}\n\nHow to fix: {rule.fix}", "markdown": _help_markdown(rule)},
+        "help": {"text": f"{rule.description}\n\nHow to fix: {rule.fix_hint}", "markdown": _help_markdown(rule)},
         "defaultConfiguration": {"level": rule.severity, "enabled": rule.enabled},
         "properties": properties,
     }
 
 
-def _physical(location: Location) -> dict[str, Any]:
+def _artifact(path: str) -> dict[str, Any]:
+    return {"uri": quote(path, safe="/-._~"), "uriBaseId": SOURCE_ROOT}
+
+
+def _region(location: Location) -> dict[str, Any]:
     return {
-        "artifactLocation": {"uri": quote(location.path, safe="/-._~"), "uriBaseId": SOURCE_ROOT},
-        "region": {
-            "startLine": location.start_line,
-            "startColumn": location.start_column_utf16,
-            "endLine": location.end_line,
-            "endColumn": location.end_column_utf16,
-        },
+        "startLine": location.start_line,
+        "startColumn": location.start_column_utf16,
+        "endLine": location.end_line,
+        "endColumn": location.end_column_utf16,
     }
+
+
+def _physical(location: Location) -> dict[str, Any]:
+    return {"artifactLocation": _artifact(location.path), "region": _region(location)}
+
+
+def _fixes(result: Result) -> list[dict[str, Any]]:
+    """SARIF §3.55: each fix replaces regions of one or more artifacts."""
+    fixes = []
+    for fix in result.fixes:
+        changes: dict[str, list[dict[str, Any]]] = {}
+        for edit in fix.edits:
+            changes.setdefault(edit.location.path, []).append(
+                {"deletedRegion": _region(edit.location), "insertedContent": {"text": edit.replacement}})
+        fixes.append({
+            "description": {"text": f"{fix.description} ({fix.applicability})"},
+            "artifactChanges": [{"artifactLocation": _artifact(path), "replacements": replacements}
+                                for path, replacements in changes.items()],
+        })
+    return fixes
 
 
 def _message(result: Result) -> str:
@@ -78,6 +99,10 @@ def render(report: Report, rules: dict[str, Rule], out: IO[str], color: bool) ->
             "locations": [{"physicalLocation": _physical(result.location)}],
             "partialFingerprints": {"promptlint/v1": result.fingerprint},
         }
+        if result.fixes:
+            entry["fixes"] = _fixes(result)
+        if result.evidence:
+            entry["properties"] = {"evidence": list(result.evidence)}
         if result.related:
             entry["relatedLocations"] = [
                 {"id": position + 1, "physicalLocation": _physical(item.location), "message": {"text": item.message}}
@@ -97,6 +122,9 @@ def render(report: Report, rules: dict[str, Rule], out: IO[str], color: bool) ->
             "executionSuccessful": not report.errors,
             "toolExecutionNotifications": [
                 {"level": "error", "message": {"text": error.message}} for error in report.errors
+            ] + [
+                {"level": "warning", "message": {"text": f"{item.path}: not checked: {item.reason}"}}
+                for item in report.unchecked
             ],
         }],
     }

@@ -15,10 +15,23 @@ def summary_line(report: Report) -> str:
     suppressed = f", {report.suppressed} suppressed" if report.suppressed else ""
     if not scanned:
         return "No prompt or tool files found under the given paths (see README, \"What it reads\")."
+    unchecked = _unchecked(report)
     if not report.results:
-        return f"No findings in {files}{suppressed}."
+        return f"No findings in {files}{suppressed}.{unchecked}"
     parts = [f"{counts[level]} {level}{'s' if counts[level] != 1 else ''}"
              for level in ("error", "warning", "note") if counts[level]]
     total = len(report.results)
     return (f"Found {total} finding{'s' if total != 1 else ''} ({', '.join(parts)}) in {files_with} of "
-            f"{files}{suppressed}.")
+            f"{files}{suppressed}.{unchecked}")
+
+
+def _unchecked(report: Report) -> str:
+    """Files whose rules did not run while PL001, which says why, was not selected: without
+    this, a `--select PL1` run over a file that does not parse would read as clean."""
+    count = len(report.unchecked)
+    if not count:
+        return ""
+    first = report.unchecked[0]
+    return (f" {count} file{'s' if count != 1 else ''} could not be read and {'were' if count != 1 else 'was'} "
+            f"not checked, which fails the run: {first.path}:{first.reason}"
+            f"{' (and others)' if count > 1 else ''}; select PL001 for details.")

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.syntax import Syntax
 from rich.text import Text
 
-from promptlint.findings import Report, Result
+from promptlint.findings import Location, Report
 from promptlint.registry import Rule
 from promptlint.report.summary import summary_line
 
@@ -26,12 +26,12 @@ def _lexer(path: str) -> str:
     return "yaml+jinja"
 
 
-def _frame(result: Result, syntax: Syntax) -> Text:
-    location = result.location
-    width = len(str(result.snippet_start + len(result.snippet) - 1))
+def _frame(location: Location, snippet_start: int, snippet: tuple[str, ...], severity: str,
+           syntax: Syntax) -> Text:
+    width = len(str(snippet_start + len(snippet) - 1))
     frame = Text()
-    for offset, line in enumerate(result.snippet):
-        number = result.snippet_start + offset
+    for offset, line in enumerate(snippet):
+        number = snippet_start + offset
         code = line.expandtabs(4)
         marker = ">" if number == location.start_line else " "
         frame.append(f" {marker} {number:>{width}} │ ", style="dim")
@@ -45,7 +45,7 @@ def _frame(result: Result, syntax: Syntax) -> Text:
             # tabs expand from the start of the line; wide characters (CJK, emoji) take two cells
             length = max(1, cell_len(line[:end].expandtabs(4)[len(prefix):]))
             frame.append(f"   {' ' * width} │ ", style="dim")
-            frame.append(" " * cell_len(prefix) + "^" * length, style=_STYLE[result.severity])
+            frame.append(" " * cell_len(prefix) + "^" * length, style=_STYLE[severity])
             frame.append("\n")
     return frame
 
@@ -64,18 +64,27 @@ def render(report: Report, rules: dict[str, Rule], out: IO[str], color: bool) ->
             header.append(f"{path}:{location.start_line}:{location.start_column}", style="dim")
             console.print(header)
             console.print(Text("  " + result.message))
-            console.print(_frame(result, syntax), end="")
+            console.print(_frame(location, result.snippet_start, result.snippet, result.severity, syntax), end="")
+            for line in result.evidence:
+                console.print(Text("  evidence: ", style="bold") + Text(line))
             for item in result.related:
                 related = Text("  note: ", style="bold")
                 related.append(f"{item.message} at ")
                 related.append(f"{item.location.path}:{item.location.start_line}:{item.location.start_column}",
                                style="dim")
                 console.print(related)
+                if item.snippet and item.location.path != path:  # another file: show where
+                    other = Syntax("", _lexer(item.location.path), theme="ansi_dark", background_color="default")
+                    console.print(_frame(item.location, item.snippet_start, item.snippet, "note", other), end="")
+            for fix in result.fixes:
+                console.print(Text(f"  fix ({fix.applicability}): ", style="bold") + Text(fix.description))
             help_line = Text("  help: ", style="bold")
-            help_line.append(" ".join(result.fix.split()))
+            help_line.append(" ".join(result.fix_hint.split()))
             help_line.append(f"  (promptlint explain {result.rule_id})", style="dim")
             console.print(help_line)
             console.print()
+    for skipped in report.skipped:
+        console.print(Text(f"skipped {skipped.path}: {skipped.reason}", style="dim"))
     for error in report.errors:
         where = f"{error.path}: " if error.path else ""
         console.print(Text(f"promptlint error: {where}{error.message}", style="bold red"))
