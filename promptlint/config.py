@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -317,9 +318,14 @@ def _check_option(key: str, spec: dict[str, Any], value: Any) -> None:
 
 
 def _glob_matches(patterns: list[str], display_path: str) -> bool:
+    return bool(_spec(tuple(patterns)).match_file(display_path))
+
+
+@cache
+def _spec(patterns: tuple[str, ...]) -> Any:
     import pathspec  # only configurations with overrides need it
 
-    return bool(pathspec.GitIgnoreSpec.from_lines(patterns).match_file(display_path))
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
 EXACT = 1000  # an exact id and a name are equally specific; any prefix is less so

@@ -42,6 +42,11 @@ def test_a_file_that_does_not_parse_never_reads_as_clean(in_tmp: Path) -> None:
     report = json.loads(invoke("check", "--select", "PL002", "--format", "json", ".").stdout)
     assert [item["path"] for item in report["unchecked"]] == ["broken.prompt.yaml"]
     assert invoke("check", "--select", "PL002", "--exit-zero", ".").exit_code == 0
+    annotations = invoke("check", "--select", "PL002", "--format", "github", ".").stdout
+    assert "::warning file=broken.prompt.yaml,title=not checked::" in annotations
+    sarif = json.loads(invoke("check", "--select", "PL002", "--format", "sarif", ".").stdout)
+    [notice] = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert notice["message"]["text"].startswith("broken.prompt.yaml: not checked")
     # with PL001 selected the finding itself says it, and nothing is "unchecked"
     assert json_report(".")["unchecked"] == []
 

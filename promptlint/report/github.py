@@ -31,6 +31,9 @@ def render(report: Report, rules: dict[str, Rule], out: IO[str], color: bool) ->
             f"title={_property(f'{result.rule_id} {result.rule_name}')}",
         ])
         out.write(f"::{_LEVEL[result.severity]} {properties}::{_data(result.message)}\n")
+    for item in report.unchecked:
+        out.write(f"::warning file={_property(item.path)},title=not checked::"
+                  f"{_data('promptlint could not read this file, so no rule checked it: ' + item.reason)}\n")
     for error in report.errors:
         where = f" file={_property(error.path)}" if error.path else ""
         out.write(f"::error{where}::{_data('promptlint failed: ' + error.message)}\n")
