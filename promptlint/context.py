@@ -29,8 +29,8 @@ class CheckContext:
 
     def finding(self, span: Span, message: str, related: tuple[Related, ...] = (), *,
                 severity: Severity | None = None, evidence: tuple[str, ...] = (),
-                fixes: tuple[Fix, ...] = (), path: str | None = None) -> Finding:
-        return Finding(self.rule.id, message, span, related, severity, evidence, fixes, path)
+                fixes: tuple[Fix, ...] = (), path: str | None = None, redact: tuple[Span, ...] = ()) -> Finding:
+        return Finding(self.rule.id, message, span, related, severity, evidence, fixes, path, redact)
 
     def analysis(self, document: Document, compute: Callable[[Document], T]) -> T:
         key = f"{compute.__module__}.{compute.__qualname__}"

@@ -34,6 +34,7 @@ from promptlint.findings import (
     Result,
     RunError,
     Skipped,
+    mask,
 )
 from promptlint.formats import read_document
 from promptlint.model import Document, SourceFile, Span
@@ -346,7 +347,7 @@ def _results(source: SourceFile, findings: list[Finding], selection: Selection) 
                 for edit in fix.edits))
             for fix in finding.fixes
         )
-        snippet_start, snippet = _snippet(source, finding.span)
+        snippet_start, snippet = _snippet(source, finding.span, finding.redact)
         severity = selection.config.severity.get(rule.id) or finding.severity or rule.severity
         results.append(Result(
             rule_id=rule.id,
@@ -365,10 +366,18 @@ def _results(source: SourceFile, findings: list[Finding], selection: Selection) 
     return results
 
 
-def _snippet(source: SourceFile, span: Span) -> tuple[int, tuple[str, ...]]:
+def _snippet(source: SourceFile, span: Span, redact: tuple[Span, ...] = ()) -> tuple[int, tuple[str, ...]]:
     first = max(1, span.start_line - SNIPPET_CONTEXT)
     last = min(source.line_count, span.start_line + SNIPPET_CONTEXT)
-    return first, tuple(source.line_text(line) for line in range(first, last + 1))
+    lines = [source.line_text(line) for line in range(first, last + 1)]
+    for hidden in redact:
+        for line in range(max(first, hidden.start_line), min(last, hidden.end_line) + 1):
+            text = lines[line - first]
+            start = hidden.start_column - 1 if line == hidden.start_line else 0
+            end = hidden.end_column - 1 if line == hidden.end_line else len(text)
+            lines[line - first] = text[:start] + mask(text[start:end]) + text[end:]
+    return first, tuple(lines)
+
 
 
 def _identity(source: SourceFile, finding: Finding) -> str:

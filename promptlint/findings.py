@@ -51,6 +51,8 @@ class Finding:
     evidence: tuple[str, ...] = ()  # what the rule relied on, e.g. "trust inferred from the name `page`"
     fixes: tuple[Fix, ...] = ()
     path: str | None = None  # project-scope findings: the file it sits in (None: the file checked)
+    # text no report may print whole (a secret): code frames show only its first and last 4 characters
+    redact: tuple[Span, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -132,3 +134,9 @@ class Report:
     # PL001 (which would say why) is not selected: a run must not read as clean by accident
     unchecked: list[Skipped] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)  # found by a walk, not read
+
+
+def mask(secret: str) -> str:
+    """A secret as reports may show it: its first and last 4 characters (less when it is short)."""
+    keep = 4 if len(secret) >= 16 else len(secret) // 4
+    return secret[:keep] + "*" * (len(secret) - 2 * keep) + secret[len(secret) - keep:] if keep else "*" * len(secret)

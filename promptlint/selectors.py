@@ -100,13 +100,13 @@ def _tool_targets(tool: Tool, field: str) -> Iterator[Target]:
     elif field == "description" and tool.description is not None:
         yield Target(tool.description, values)
     elif field == "parameter.description" and tool.parameters is not None:
-        for parameter, schema in _parameters(tool.parameters):
+        for parameter, schema in tool_parameters(tool.parameters):
             description = schema.get("description")
             if description is not None and description.text is not None:
                 yield Target(description.text, {**values, "parameter.name": parameter})
 
 
-def _parameters(root: Node) -> Iterator[tuple[str, Node]]:
+def tool_parameters(root: Node) -> Iterator[tuple[str, Node]]:
     """Every (parameter name, schema) of a parameters schema, at any depth.
 
     A parameter is described by its schema and by what that schema is made of (a local

@@ -1,0 +1,1 @@
+"""Word lists the analyses read (package data, extendable from configuration)."""
