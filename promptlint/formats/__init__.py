@@ -1,8 +1,9 @@
 """Format readers: each turns one kind of file into a `Document` and never raises.
 
-A file is recognised by its name (`*.prompt.yaml`, `*.prompty`, `*.prompt`, Markdown) or,
-for `.json`/`.yaml`, by what it holds (chat messages, tool definitions). Problems (bad
-encoding, bad syntax, schema violations) become `Document.problems`, reported as PL001.
+A file is recognised by its name (`*.prompt.yaml`, `*.prompty`, `*.prompt`, Markdown, rules
+files such as `.cursorrules`) or, for `.json`/`.yaml`, by what it holds (chat messages, tool
+definitions). Problems (bad encoding, bad syntax, schema violations) become `Document.problems`,
+reported as PL001.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 from promptlint.formats.comments import find_comments
 from promptlint.formats.data import read_data_file
 from promptlint.formats.dotprompt import read_dotprompt
-from promptlint.formats.markdown import read_markdown
+from promptlint.formats.markdown import PROMPT_FILE_NAMES, is_prompt_path, read_markdown
 from promptlint.formats.native import read_native
 from promptlint.formats.prompty import read_prompty
 from promptlint.model import Document, Problem, SourceFile, TemplateSyntax
@@ -31,15 +32,18 @@ READERS_BY_SUFFIX: tuple[tuple[tuple[str, ...], Reader], ...] = (
     ((".prompt.yaml", ".prompt.yml"), read_native),
     ((".prompty",), read_prompty),
     ((".prompt",), read_dotprompt),
-    ((".md", ".markdown"), read_markdown),
+    ((".md", ".markdown", ".mdc"), read_markdown),
     ((".json", ".yaml", ".yml"), read_data_file),
 )
 # Readers that recognise a prompt by what a file holds, not by its name: a file of theirs
-# that cannot be read that far is only reported when it was named on the command line.
+# that cannot be read that far is only reported when it was named on the command line (or,
+# for Markdown, when its path makes it a prompt: `AGENTS.md`, `.cursorrules`).
 BY_CONTENT = (read_markdown, read_data_file)
 
 
 def reader_for(name: str) -> Reader | None:
+    if name in PROMPT_FILE_NAMES:  # no suffix: the name decides, case-sensitively as for PROMPT_PATHS
+        return read_markdown
     lowered = name.lower()
     for suffixes, reader in READERS_BY_SUFFIX:
         if lowered.endswith(suffixes):
@@ -79,6 +83,8 @@ def read_source(source: SourceFile, explicit: bool = False, settings: Settings |
 
 def _reported(document: Document | None, reader: Reader, explicit: bool) -> Document | None:
     if document is not None and document.format is None and reader in BY_CONTENT and not explicit:
+        if reader is read_markdown and is_prompt_path(document.source.display_path):
+            return document  # an agent file that cannot be read is unchecked instructions: say so
         return None
     return document
 

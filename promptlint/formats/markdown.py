@@ -1,15 +1,18 @@
 """Markdown prompts: agent and instruction files (Copilot, Claude Code, OpenHands, Cursor,
-AGENTS.md, Agent Skills), known by their path or by front matter keys only prompts carry.
+Windsurf, Cline, AGENTS.md, Agent Skills), known by their path or by front matter keys only
+prompts carry. Coding agents load these files into their system context, so the whole body is
+read, also when the front matter is broken (a PL001 finding, not a reason to skip the body).
 
 Other Markdown is documentation, not a prompt, front matter or not: Jekyll, Hugo and MkDocs
 pages carry `title`, `date`, `tags`, `description` too, and are skipped."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fnmatch import fnmatchcase
 
-from promptlint.formats.frontmatter import declared_names, metadata_from, split_front_matter
-from promptlint.model import Document, Message, SourceFile, Variable
+from promptlint.formats.frontmatter import FrontMatter, declared_names, metadata_from, split_front_matter
+from promptlint.model import Document, Message, SourceFile, Text, Variable, next_line
 from promptlint.templates import scan_template
 
 # Paths of prompt files, matched case-sensitively (as the tools that load them do) against the
@@ -33,8 +36,15 @@ PROMPT_PATHS: tuple[tuple[str, str], ...] = (
     ("SKILL.md", "Agent Skills"),
     (".claude/agents/**", "Claude Code subagents"),
     (".claude/commands/**", "Claude Code slash commands"),
-    (".cursor/rules/**", "Cursor rules"),
+    (".cursor/rules/**", "Cursor rules (`*.mdc`)"),
+    (".cursorrules", "Cursor rules (the older single file)"),
+    (".windsurfrules", "Windsurf rules"),
+    (".clinerules", "Cline rules, a file"),
+    (".clinerules/**", "Cline rules, a folder of Markdown files"),
 )
+# Rules files with no suffix to know them by: the whole name decides (`reader_for` reads them
+# as Markdown, `PROMPT_PATHS` makes them prompts).
+PROMPT_FILE_NAMES = frozenset({".cursorrules", ".windsurfrules", ".clinerules"})
 # Front matter keys that prompt formats use and documentation pages do not.
 PROMPT_KEYS = frozenset({
     "inputs", "variables",             # template variables (microagents, this linter's own)
@@ -74,7 +84,10 @@ def read_markdown(source: SourceFile) -> Document | None:
             return Document(source=source, format=None, problems=front.problems) if front.problems else None
         if not PROMPT_KEYS.intersection(key for key, _node in front.data.items()):
             return None
-    document = Document(source=source, format="markdown", root=front.data, problems=list(front.problems),
+    front = _unclosed_as_body(front, source)
+    # the body is read whatever the front matter holds, so its problems leave the rules running
+    document = Document(source=source, format="markdown", root=front.data,
+                        problems=[replace(problem, fatal=False) for problem in front.problems],
                         template_syntax="none")
     data = front.data
     if data is not None:
@@ -91,3 +104,15 @@ def read_markdown(source: SourceFile) -> Document | None:
         document.messages = [Message(0, "system", front.body, front.body.span(), None, template)]
         document.problems.extend(template.problems)
     return document
+
+
+def _unclosed_as_body(front: FrontMatter, source: SourceFile) -> FrontMatter:
+    """Front matter never closed leaves no body; an agent that loads the file as it is reads
+    all of it, so everything after the opening `---` line is the body."""
+    text = source.text
+    opening = len(text) - len(text.lstrip("\r\n"))  # where split_front_matter looks for the fence
+    # the only problem placed at the opening fence is that it is never closed (YAML comes after it)
+    if not front.present or not any(problem.span.start == opening for problem in front.problems):
+        return front
+    start = next_line(text, opening)
+    return replace(front, body=Text.verbatim(text[start:], source, start))

@@ -17,6 +17,7 @@ from promptlint.report.summary import summary_line
 _STYLE = {"error": "bold red", "warning": "bold yellow", "note": "bold cyan"}
 _LEXERS = {".json": "json", ".prompty": "yaml+jinja", ".prompt": "handlebars", ".md": "markdown",
            ".markdown": "markdown"}
+_LEXERS.update(dict.fromkeys((".mdc", ".cursorrules", ".windsurfrules", ".clinerules"), "markdown"))
 
 
 def _lexer(path: str) -> str:
