@@ -70,6 +70,8 @@ class Config:
     respect_gitignore: bool = True
     strict_suppressions: bool = False
     chat_templates: str = "none"
+    trust: dict[str, list[str]] = field(default_factory=dict)
+    untrusted_names: list[str] = field(default_factory=list)
     overrides: list[Override] = field(default_factory=list)
     command_line: Selectors | None = None  # --select/--extend-select/--ignore, applied after the file's
 
@@ -79,7 +81,7 @@ class Config:
         for override in self.overrides:
             if _glob_matches(override.files, display_path):
                 for name, value in override.values.items():
-                    values[name] = {**values[name], **value} if name == "rules" else value
+                    values[name] = {**values[name], **value} if name in ("rules", "trust") else value
         return Settings(values)
 
 
@@ -184,6 +186,12 @@ def _read_rule_options(value: Any, rules: dict[str, Rule]) -> dict[str, dict[str
     return options
 
 
+def _read_trust(value: Any, _rules: dict[str, Rule]) -> dict[str, list[str]]:
+    if not isinstance(value, dict) or not set(value) <= {"trusted", "untrusted"}:
+        raise ConfigError("'trust' must map 'untrusted' and/or 'trusted' to variable names or globs")
+    return {str(level): _strings(f"trust.{level}", names) for level, names in value.items()}
+
+
 def _read_overrides(value: Any, rules: dict[str, Rule]) -> list[Override]:
     if not isinstance(value, list):
         raise ConfigError("'overrides' must be a list of {files: [patterns], <key>: <value>, ...}")
@@ -223,6 +231,9 @@ KEYS: dict[str, Key] = {key.name: key for key in (
     Key("strict-suppressions", _read_bool("strict-suppressions"), False),
     # chat payloads and transcripts are data; say `jinja` where a team templates them
     Key("chat-templates", _read_choice("chat-templates", TEMPLATE_SYNTAXES), "none", per_file=True),
+    # variables whose trust the file format cannot declare (Prompty inputs, Dotprompt, chat, Markdown)
+    Key("trust", _read_trust, {}, per_file=True),
+    Key("untrusted-names", _read_strings("untrusted-names"), [], per_file=True),  # extends lexicons/
     Key("overrides", _read_overrides, []),
 )}
 # what a Key's attribute is called on Config, where the two differ

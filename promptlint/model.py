@@ -142,6 +142,13 @@ class Text:
         # the end is just after the last character, which may sit on another run
         return self.source.span(self.offset(start), self.offset(end - 1) + 1)
 
+    def index_of(self, offset: int) -> int | None:
+        """The value index of the character at source `offset`, or None when the value has none there."""
+        for value_start, source_start, length in self.segments:
+            if source_start <= offset < source_start + length:
+                return value_start + offset - source_start
+        return None
+
     def slice(self, start: int, end: int) -> Text:
         """A located sub-string of this text."""
         segments = []
@@ -244,6 +251,9 @@ class Template:
 
     uses: list[VariableUse] = field(default_factory=list)
     locals: set[str] = field(default_factory=set)  # names the template itself binds
+    # uses of those names (`{{ doc }}` in `{% for doc in docs %}`, `{{title}}` in `{{#each docs}}`),
+    # each with the variables its value comes from: trust flows through loops and assignments
+    derived: list[tuple[VariableUse, frozenset[str]]] = field(default_factory=list)
     comments: list[Span] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 

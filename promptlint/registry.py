@@ -139,13 +139,18 @@ def rule_from_mapping(data: dict[str, Any], origin: str) -> Rule:
 def load_rules(include_plugins: bool = True) -> dict[str, Rule]:
     """All rules by id, built-in first, sorted by id."""
     from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
 
     yaml = YAML(typ="safe")  # libyaml where installed: the rule files are read on every run
     rules: dict[str, Rule] = {}
     for entry in sorted(resources.files("promptlint.rules").iterdir(), key=lambda item: item.name):
         if not entry.name.endswith((".yaml", ".yml")):
             continue
-        rule = rule_from_mapping(yaml.load(entry.read_text("utf-8")), f"rules/{entry.name}")
+        try:
+            data = yaml.load(entry.read_text("utf-8"))
+        except YAMLError as error:
+            raise RuleDefinitionError(f"rules/{entry.name}: not valid YAML: {error}") from error
+        rule = rule_from_mapping(data, f"rules/{entry.name}")
         if not entry.name.startswith(rule.id + "-"):
             raise RuleDefinitionError(f"rules/{entry.name}: file name must start with the rule id '{rule.id}-'")
         if rule.id in rules:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from promptlint.model import Problem, Span, Template, TemplateSyntax, Text, VariableUse
 
+Bindings = dict[str, list[tuple[int, set[str]]]]  # name -> (source offset of the binding, names it reads)
 _JINJA_OPEN = re.compile(r"\{\{|\{%|\{#")
 _JINJA_ENDRAW = re.compile(r"\{%[-+]?\s*endraw\s*[-+]?%\}")
 _JINJA_TOKEN = re.compile(
@@ -76,6 +77,7 @@ def _scan_jinja(text: Text, message_index: int | None) -> Template:
     template = Template()
     value = text.value
     position = 0
+    bindings: Bindings = {}
     unclosable: set[str] = set()  # openers with no closer anywhere after: reported once
     unterminated = {"'": len(value), '"': len(value)}  # from where quotes of each kind open no string
     while True:
@@ -117,12 +119,34 @@ def _scan_jinja(text: Text, message_index: int | None) -> Template:
         else:
             names, defined, filters = _jinja_expression(body, body_start)
         template.locals.update(defined)
+        for bound in defined:  # `for x in y`, `set x = y`, `with x = y`: from here on, x carries y
+            bindings.setdefault(bound, []).append((tag_span.start, {name.name for name in names}))
         for name in names:
             template.uses.append(VariableUse(
                 name.name, text.span(name.start, name.end), tag_span, message_index, filters=tuple(filters),
             ))
-    template.uses = [use for use in template.uses if use.name not in template.locals]
+    _split_local_uses(template, bindings)
     return template
+
+
+def _split_local_uses(template: Template, bindings: Bindings) -> None:
+    """Keep uses of the template's own names apart, each with the variables it derives from:
+    the binding in force where it is used (two loops may both call their item `item`)."""
+    def roots(name: str, at: int, seen: frozenset[str]) -> frozenset[str]:
+        found: set[str] = set()
+        entries = bindings.get(name, [])
+        before = [sources for position, sources in entries if position <= at]
+        for source in (before[-1] if before else set().union(*(sources for _position, sources in entries))):
+            if source in template.locals:
+                if source not in seen:
+                    found |= roots(source, at, seen | {source})
+            else:
+                found.add(source)
+        return frozenset(found)
+
+    template.derived = [(use, roots(use.name, use.span.start, frozenset({use.name}))) for use in template.uses
+                        if use.name in template.locals]
+    template.uses = [use for use in template.uses if use.name not in template.locals]
 
 
 def _jinja_closer(value: str, position: int, closer: str, unterminated: dict[str, int]) -> int:
@@ -286,6 +310,8 @@ def _scan_handlebars(text: Text, message_index: int | None) -> Template:
     value = text.value
     context_depth = 0
     block_stack: list[bool] = []  # whether each open block changes the context
+    contexts: list[frozenset[str]] = []  # the variables each open context block iterates or enters
+    bindings: Bindings = {}  # block parameters: `{{#each docs as |doc|}}`
     for start, end, kind, body_start in _handlebars_tags(value):
         tag_span = text.span(start, end)
         if kind == "comment":
@@ -295,7 +321,7 @@ def _scan_handlebars(text: Text, message_index: int | None) -> Template:
         if kind == "raw":  # its name is always a helper's; its arguments are read
             tokens = _handlebars_tokens(body, body_start)
             names, _params, _helper = _handlebars_reads(tokens, block=False, helper_call=True)
-            _add_uses(template, text, names, tag_span, message_index, context_depth > 0)
+            _add_uses(template, text, names, tag_span, message_index, context_depth > 0, contexts)
             continue
         stripped = body.lstrip("~ \t\r\n")
         lead = body_start + len(body) - len(stripped)
@@ -311,6 +337,7 @@ def _scan_handlebars(text: Text, message_index: int | None) -> Template:
         if sigil == "/":
             if block_stack and block_stack.pop():
                 context_depth -= 1
+                contexts.pop()
             continue
         inner_start = lead + (1 if sigil in "#^&" else 0)
         inner = value[inner_start:lead + len(stripped)]
@@ -319,16 +346,24 @@ def _scan_handlebars(text: Text, message_index: int | None) -> Template:
             names, block_params, helper = _handlebars_reads(tokens, block=True)
             template.locals.update(block_params)
             changes_context = helper is None or helper in _CONTEXT_BLOCKS
-            _add_uses(template, text, names, tag_span, message_index, context_depth > 0)
+            read = _add_uses(template, text, names, tag_span, message_index, context_depth > 0, contexts)
+            # what the block's items come from: the names it reads (through the outer context when relative)
+            roots = frozenset(root for use in read for root in
+                              (contexts[-1] if use.context_relative and contexts else {use.name}))
+            for parameter in block_params:
+                bindings.setdefault(parameter, []).append((tag_span.start, set(roots)))
             block_stack.append(changes_context)
             if changes_context:
                 context_depth += 1
+                contexts.append(roots)
             continue
         names, _params, _helper = _handlebars_reads(tokens, block=False)
-        _add_uses(template, text, names, tag_span, message_index, context_depth > 0)
+        _add_uses(template, text, names, tag_span, message_index, context_depth > 0, contexts)
         if sigil == "^" and tokens:  # an inverted section opens a block in the same context (`{{^}}` is else)
             block_stack.append(False)
-    template.uses = [use for use in template.uses if use.name not in template.locals]
+    relative = template.derived
+    _split_local_uses(template, bindings)
+    template.derived += relative
     return template
 
 
@@ -400,14 +435,18 @@ def _raw_block_end(value: str, position: int) -> int:
 
 
 def _add_uses(template: Template, text: Text, names: list[_Name], tag_span: Span, message_index: int | None,
-              context_relative: bool) -> None:
+              context_relative: bool, contexts: list[frozenset[str]] | None = None) -> list[VariableUse]:
+    added = []
     for name in names:
         relative = context_relative and not name.name.startswith("@root")
         root = name.name.removeprefix("@root.")
-        template.uses.append(VariableUse(
-            root, text.span(name.start, name.start + len(name.name)), tag_span,
-            message_index, context_relative=relative,
-        ))
+        use = VariableUse(root, text.span(name.start, name.start + len(name.name)), tag_span,
+                          message_index, context_relative=relative)
+        template.uses.append(use)
+        if relative and contexts and root not in template.locals:  # `{{title}}` in `{{#each docs}}`: from docs
+            template.derived.append((use, contexts[-1]))
+        added.append(use)
+    return added
 
 
 def _handlebars_tokens(inner: str, offset: int) -> list[tuple[str, str, int]]:

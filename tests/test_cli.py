@@ -265,7 +265,8 @@ def test_a_json_run_on_one_file_imports_no_tokenizer_nor_terminal_rendering(tmp_
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "print(sorted({name.split('.')[0] for name in sys.modules} & {'tiktoken', 'pygments', 'rich', 'pathspec'}))\n"
     )
-    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                               cwd=tmp_path)  # no configuration: this repository's own has overrides
     assert completed.stdout.strip() == "[]"
 
 

@@ -142,7 +142,8 @@ def shape(document: Document) -> list[object]:
 @pytest.mark.parametrize("name", sorted(PROMPTS))
 def test_findings_are_at_the_same_place_whatever_the_line_breaks(tmp_path: Path, name: str) -> None:
     lf = findings(written(tmp_path, name, "lf"))
-    assert {(rule, line, column) for rule, line, column, *_ in lf if rule != "PL003"} == EXPECTED[name]
+    # every rule runs and must agree across line breaks; the places checked by hand are PL002's and PL005's
+    assert {(rule, line, column) for rule, line, column, *_ in lf if rule in ("PL002", "PL005")} == EXPECTED[name]
     assert findings(written(tmp_path, name, "crlf")) == lf
     assert findings(written(tmp_path, name, "cr")) == lf
 

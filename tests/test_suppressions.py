@@ -185,7 +185,7 @@ def test_handlebars_and_html_comments(in_tmp: Path) -> None:
                                '{{role "user"}}\n{{ question }}\n')
     write(in_tmp / "b.md", "---\nname: helper\ninputs:\n  - name: topic\n  - name: spare\n---\n"
                            "<!-- promptlint: disable-file=PL003 -->\nTalk about {{ topic }} and {{ nope }}.\n")
-    report = json_report(".")
+    report = json_report("--select", "PL0", ".")  # the variable rules, which the comments name
     assert found(report) == {("a.prompt", "PL002", 9), ("b.md", "PL002", 8)}
     assert report["summary"]["suppressed"] == 2
 

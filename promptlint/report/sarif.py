@@ -29,6 +29,21 @@ def _help_markdown(rule: Rule) -> str:
     return "\n".join(lines)
 
 
+def _within(text: str, limit: int) -> str:
+    """GitHub shows at most `limit` characters: whole paragraphs that fit, else whole sentences."""
+    if len(text) <= limit:
+        return text
+    kept = ""
+    for paragraph in text.split("\n\n"):
+        if len(kept) + len(paragraph) + 2 > limit:
+            break
+        kept = f"{kept}\n\n{paragraph}" if kept else paragraph
+    if kept:
+        return kept
+    cut = text[:limit - 1]
+    return (cut[:cut.rfind(". ") + 1] if ". " in cut else cut) or cut
+
+
 def _descriptor(rule: Rule) -> dict[str, Any]:
     properties: dict[str, Any] = {"tags": list(rule.tags)[:20], "precision": rule.precision, "family": rule.family}
     if rule.security_severity is not None:
@@ -39,7 +54,7 @@ def _descriptor(rule: Rule) -> dict[str, Any]:
         "id": rule.id,
         "name": rule.name,
         "shortDescription": {"text": rule.summary[:1024]},
-        "fullDescription": {"text": rule.description[:1024]},
+        "fullDescription": {"text": _within(rule.description, 1024)},
         "help": {"text": f"{rule.description}\n\nHow to fix: {rule.fix_hint}", "markdown": _help_markdown(rule)},
         "defaultConfiguration": {"level": rule.severity, "enabled": rule.enabled},
         "properties": properties,
