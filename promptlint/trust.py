@@ -220,7 +220,7 @@ def _trust_of(document: Document, name: str, configured: dict[str, Any], untrust
         for pattern in configured.get(level) or ():
             if fnmatchcase(name, pattern):
                 return Trust(level, "configured",
-                             f"configured as {level} by the pattern '{pattern}' (`trust.{level}`)")
+                             f"configured {level} by the pattern '{pattern}' under `trust.{level}`")
     word = _named_untrusted(name, untrusted_words)
     if word is not None:
         kind = untrusted_words[word]

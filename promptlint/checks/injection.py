@@ -155,13 +155,14 @@ def role_marker_injection_surface(document: Document, context: CheckContext) -> 
         if document.format == "prompty" and value[line_start:start].strip():
             continue  # Prompty's role markers are whole lines: a value after other text cannot begin one
         reported.add(emission.use.tag_span.start)
+        remedy = "remove line breaks from the value (`| replace(\"\\n\", \" \")`)" if document.format == "prompty" \
+            else "strip `<<<` from the value before rendering"
         yield context.finding(
             emission.use.tag_span,
             f"untrusted {_shown(emission)} is rendered into the body before it is split into messages: {runtime}, "
             f"so a value holding such a marker forges a new message, a system one included "
             f"({emission.trust.evidence}). Assumed: a runtime that splits after rendering. Close it: {closing}"
-            f"remove line breaks from the value (`| replace(\"\\n\", \" \")`), or have the application send it "
-            "as a message of its own",
+            f"{remedy}, or have the application send it as a message of its own",
             severity=_severity(context, emission.trust), evidence=_evidence(emission))
 
 
