@@ -74,7 +74,8 @@ def test_trust_inferred_from_the_head_word_of_a_name(tmp_path: Path, name: str, 
 
 
 def test_model_output_is_untrusted_in_an_evaluator_prompt(tmp_path: Path) -> None:
-    text = "---\ninputs:\n  answer:\n    type: string\n---\nsystem:\nRate the answer from 1 to 5.\n\nuser:\n{{answer}}\n"
+    text = ("---\ninputs:\n  answer:\n    type: string\n---\nsystem:\nRate the answer from 1 to 5.\n\n"
+            "user:\n{{answer}}\n")
     trust = trust_of(tmp_path, "coherence.prompty", text).variables["answer"]
     assert (trust.level, trust.kind) == ("untrusted", "model")
     assert "evaluator" in trust.evidence

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from itertools import groupby
 from typing import IO
 
@@ -14,6 +15,7 @@ from promptlint.findings import Location, Report
 from promptlint.registry import Rule
 from promptlint.report.summary import summary_line
 
+_HIDDEN = {"Cf", "Cc", "Co", "Cn", "Zl", "Zp"}
 _STYLE = {"error": "bold red", "warning": "bold yellow", "note": "bold cyan"}
 _LEXERS = {".json": "json", ".prompty": "yaml+jinja", ".prompt": "handlebars", ".md": "markdown",
            ".markdown": "markdown"}
@@ -27,13 +29,22 @@ def _lexer(path: str) -> str:
     return "yaml+jinja"
 
 
+def _visible(line: str) -> str:
+    """The line with invisible and reordering characters shown as `<U+202E>`: printed raw, a bidi
+    control would reorder the very line a finding is about, and a zero-width one would not show."""
+    if line.isascii():
+        return line
+    return "".join(f"<U+{ord(char):04X}>" if char != "\t" and unicodedata.category(char) in _HIDDEN else char
+                   for char in line)
+
+
 def _frame(location: Location, snippet_start: int, snippet: tuple[str, ...], severity: str,
            syntax: Syntax) -> Text:
     width = len(str(snippet_start + len(snippet) - 1))
     frame = Text()
     for offset, line in enumerate(snippet):
         number = snippet_start + offset
-        code = line.expandtabs(4)
+        code = _visible(line).expandtabs(4)
         marker = ">" if number == location.start_line else " "
         frame.append(f" {marker} {number:>{width}} │ ", style="dim")
         highlighted = syntax.highlight(code)
@@ -41,10 +52,10 @@ def _frame(location: Location, snippet_start: int, snippet: tuple[str, ...], sev
         frame.append_text(highlighted)
         frame.append("\n")
         if number == location.start_line:
-            prefix = line[:location.start_column - 1].expandtabs(4)
+            prefix = _visible(line[:location.start_column - 1]).expandtabs(4)
             end = location.end_column - 1 if location.end_line == location.start_line else len(line)
             # tabs expand from the start of the line; wide characters (CJK, emoji) take two cells
-            length = max(1, cell_len(line[:end].expandtabs(4)[len(prefix):]))
+            length = max(1, cell_len(_visible(line[:end]).expandtabs(4)[len(prefix):]))
             frame.append(f"   {' ' * width} │ ", style="dim")
             frame.append(" " * cell_len(prefix) + "^" * length, style=_STYLE[severity])
             frame.append("\n")
