@@ -319,3 +319,17 @@ def test_output_into_a_missing_directory_is_a_usage_error(project: Path) -> None
     assert result.exit_code == 2
     assert "missing/report.json" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_code_frames_show_invisible_characters_escaped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # printed raw, a bidi override would reorder the very line a finding is about
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "b.prompt.yaml").write_text(
+        'id: b\nmessages:\n  - role: user\n    content: "Allowed\u202e after 30 days"\n', "utf-8")
+    text = invoke("check", "--select", "PL120", "b.prompt.yaml").stdout
+    assert '"Allowed<U+202E> after 30 days"' in text and "\u202e" not in text
+    lines = text.splitlines()
+    code = next(index for index, line in enumerate(lines) if line.startswith(" > "))
+    # the caret sits under the escape, and is as wide as it
+    assert lines[code + 1].index("^") == lines[code].index("<U+202E>")
+    assert lines[code + 1].rstrip().endswith("^" * len("<U+202E>"))
