@@ -106,6 +106,7 @@ class FileState:
     directives: list[Directive]
     ran: frozenset[str]  # ids of the rules that ran on it
     ignored: tuple[str, ...]  # its per-file-ignores selectors
+    redact: tuple[Span, ...] = ()  # secrets found in it, masked in every code frame
 
 
 @dataclass
@@ -217,10 +218,12 @@ def lint_document(document: Document, selection: Selection, per_file: list[tuple
             report.errors.append(RunError(
                 f"internal error in rule {rule.id} ({rule.name}): {traceback.format_exc(limit=3)}", path))
     directives = parse_directives(document.source, document.comments)
+    # a secret one rule found stays masked in every code frame of the file, whichever rule shows the line
+    redact = tuple(span for finding in findings for span in finding.redact)
     findings = _suppress(findings, directives, selection.all_rules, report)
-    report.results.extend(_results(document.source, findings, selection))
+    report.results.extend(_results(document.source, findings, selection, redact))
     batch.states.append(FileState(path, document.source if directives or collected else None, directives,
-                                  frozenset(ran), ignored))
+                                  frozenset(ran), ignored, redact))
 
 
 def _suppress(findings: list[Finding], directives: list[Directive], all_rules: dict[str, Rule],
@@ -294,7 +297,7 @@ def _run_project_rules(report: Report, states: dict[str, FileState], entries: di
             if source is None:
                 continue
             kept = _suppress(in_file, state.directives, selection.all_rules, report)
-            report.results.extend(_results(source, kept, selection))
+            report.results.extend(_results(source, kept, selection, state.redact))
 
 
 def _report_unused_suppressions(report: Report, states: dict[str, FileState], selection: Selection) -> None:
@@ -317,7 +320,7 @@ def _report_unused_suppressions(report: Report, states: dict[str, FileState], se
                     "name) so it cannot hide a future finding",
                     directive.span,
                 ))
-        report.results.extend(_results(state.source, findings, selection))
+        report.results.extend(_results(state.source, findings, selection, state.redact))
 
 
 def _judged(selector: str, state: FileState, all_rules: dict[str, Rule]) -> bool:
@@ -327,7 +330,8 @@ def _judged(selector: str, state: FileState, all_rules: dict[str, Rule]) -> bool
                if selector.lower() == "all" or selector == rule.name or rule_id.startswith(selector))
 
 
-def _results(source: SourceFile, findings: list[Finding], selection: Selection) -> list[Result]:
+def _results(source: SourceFile, findings: list[Finding], selection: Selection,
+             redact: tuple[Span, ...] = ()) -> list[Result]:
     results = []
     occurrences: Counter[str] = Counter()
     for finding in sorted(findings, key=lambda f: (f.span.start, f.rule_id, f.message)):
@@ -339,7 +343,8 @@ def _results(source: SourceFile, findings: list[Finding], selection: Selection) 
         related = []
         for item in finding.related:
             other = item.source if item.source is not None else (source if item.path == source.display_path else None)
-            start, lines = _snippet(other, item.span) if other is not None else (0, ())
+            hidden = redact if other is source else ()
+            start, lines = _snippet(other, item.span, hidden) if other is not None else (0, ())
             related.append(RelatedLocation(_location(other, item.path, item.span), item.message, start, lines))
         fixes = tuple(
             LocatedFix(fix.description, fix.applicability, tuple(
@@ -347,7 +352,7 @@ def _results(source: SourceFile, findings: list[Finding], selection: Selection) 
                 for edit in fix.edits))
             for fix in finding.fixes
         )
-        snippet_start, snippet = _snippet(source, finding.span, finding.redact)
+        snippet_start, snippet = _snippet(source, finding.span, finding.redact + redact)
         severity = selection.config.severity.get(rule.id) or finding.severity or rule.severity
         results.append(Result(
             rule_id=rule.id,
