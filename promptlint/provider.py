@@ -7,6 +7,7 @@ path, or a link, that leads out of it gives None), and reads each file at most o
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,23 +33,36 @@ class DocumentProvider:
     def read(self, path: Path | str, relative_to: Document | None = None) -> Document | None:
         """The document at `path` (relative to `relative_to`'s folder, else to the root); None
         when it is outside the project root, missing, or not a prompt or tool file."""
+        return self.find(path, relative_to)[0]
+
+    def find(self, path: Path | str, relative_to: Document | None = None) -> tuple[Document | None, str]:
+        """The document and, when there is none, why: for a finding that says so."""
         path = Path(path)
         if not path.is_absolute():
             base = relative_to.source.path.absolute().parent if relative_to is not None else self.root
             path = base / path
+        outside = "outside the project root, which promptlint never reads"
+        lexical = Path(os.path.normpath(path.absolute()))
+        if not self._inside(lexical, self.root) and not self._inside(lexical, self._real_root):
+            return None, outside
         try:
             real = path.resolve(strict=True)
         except (OSError, RuntimeError):  # missing, or a link loop
-            return None
-        if real != self._real_root and self._real_root not in real.parents:
-            return None  # never follow a path or a link out of the tree
+            return None, "no such file"
+        if not self._inside(real, self._real_root):
+            return None, outside + " (a link leads out of it)"
         if real not in self._cache:
             from promptlint.formats import read_document
 
             shown = self.display_path(path)
             settings = self._settings_for(shown) if self._settings_for is not None else None
             self._cache[real] = read_document(real, shown, explicit=True, settings=settings)
-        return self._cache[real]
+        document = self._cache[real]
+        return document, "" if document is not None else "not a prompt or tool file promptlint reads"
+
+    @staticmethod
+    def _inside(path: Path, root: Path) -> bool:
+        return path == root or root in path.parents
 
     def from_text(self, text: str, display_path: str) -> Document | None:
         """A document from text in memory (an editor buffer, a file at a git base), read as the
