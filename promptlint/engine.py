@@ -397,7 +397,8 @@ def _location(source: SourceFile | None, path: str, span: Span) -> Location:
         if source is None:
             return column
         prefix = source.line_text(line)[:column - 1]
-        return 1 + sum(2 if ord(char) > 0xFFFF else 1 for char in prefix)
+        # characters outside the BMP are two UTF-16 units; encoding counts them at C speed on long lines
+        return 1 + (len(prefix) if prefix.isascii() else len(prefix.encode("utf-16-le", "surrogatepass")) // 2)
 
     return Location(path, span.start_line, span.start_column, span.end_line, span.end_column,
                     utf16(span.start_line, span.start_column), utf16(span.end_line, span.end_column))
