@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import unquote
 
 from promptlint.model import Document, Node, Text, Tool
+from promptlint.tool_schema import schema_parts
 
 _SELECTOR = re.compile(r"^(?P<element>[a-z]+)(?:\[(?P<key>[a-z_]+)=(?P<values>[\w|.-]+)\])?(?:\.(?P<field>[a-z_.]+))?$")
 SELECTORS = ("message.text", "tool.name", "tool.description", "tool.parameter.description",
@@ -35,7 +35,6 @@ VALUES: dict[str, tuple[str, ...]] = {
     "text": (),
 }
 # Bounds the walk through parameter schemas; `seen` already stops cycles, this stops depth.
-MAX_SCHEMA_DEPTH = 64
 
 
 class SelectorError(ValueError):
@@ -129,36 +128,5 @@ def _members(schema: Node, root: Node, seen: set[int], depth: int) -> Iterator[t
 
 def _parts(schema: Node, root: Node, seen: set[int], depth: int) -> Iterator[tuple[Node, int]]:
     """`schema` and the schemas it is composed of, each not seen before, with its depth."""
-    if schema.kind != "mapping" or id(schema) in seen or depth > MAX_SCHEMA_DEPTH:
-        return
-    seen.add(id(schema))
-    yield schema, depth
-    reference = schema.get("$ref")
-    target = _resolve(reference.string(), root) if reference is not None else None
-    if target is not None:
-        yield from _parts(target, root, seen, depth + 1)
-    for key in ("anyOf", "oneOf", "allOf"):
-        branches = schema.get(key)
-        for branch in branches.elements() if branches is not None else ():
-            yield from _parts(branch, root, seen, depth + 1)
-    items = schema.get("items")
-    if items is not None:
-        for item in items.elements() if items.kind == "sequence" else [items]:  # older drafts: a list
-            yield from _parts(item, root, seen, depth + 1)
-
-
-def _resolve(reference: str | None, root: Node) -> Node | None:
-    """The node a local JSON Pointer reference (`#/$defs/Name`) names; None for any other."""
-    if reference is None or not (reference == "#" or reference.startswith("#/")):
-        return None  # remote references are never fetched
-    node = root
-    for token in reference[2:].split("/") if reference != "#" else ():
-        token = unquote(token).replace("~1", "/").replace("~0", "~")
-        if node.kind == "sequence" and token.isascii() and token.isdigit() and int(token) < len(node.value):
-            node = node.value[int(token)]
-        else:
-            found = node.get(token)
-            if found is None:
-                return None
-            node = found
-    return node
+    for part, part_depth, _pointer in schema_parts(schema, root, seen, depth):
+        yield part, part_depth

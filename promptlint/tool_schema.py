@@ -16,10 +16,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from promptlint.model import Node, Span, Text, Tool
-from promptlint.selectors import MAX_SCHEMA_DEPTH
 
+MAX_SCHEMA_DEPTH = 64
 CONSTRAINT_KEYS = ("enum", "const", "pattern", "format", "maxLength", "maximum", "exclusiveMaximum", "maxItems",
                    "minimum", "minLength", "maxProperties")
 
@@ -53,7 +54,7 @@ def tool_parameters(tool: Tool) -> list[Parameter]:
 
 def _walk(tool: Tool, schema: Node, root: Node, pointer: str, depth: int, seen: set[int],
           found: list[Parameter]) -> None:
-    for part, part_pointer in _parts(schema, root, pointer, seen, depth):
+    for part, _depth, part_pointer in schema_parts(schema, root, seen, depth, pointer):
         properties = part.get("properties")
         required = part.get("required")
         names = {node.string() for node in required.elements()} if required is not None else set()
@@ -71,32 +72,34 @@ def _walk(tool: Tool, schema: Node, root: Node, pointer: str, depth: int, seen: 
                 _walk(tool, child, root, child_pointer, depth + 1, seen, found)
 
 
-def _parts(schema: Node, root: Node, pointer: str, seen: set[int], depth: int) -> Iterator[tuple[Node, str]]:
-    """`schema` and what it is made of (local $ref, branches, items), each visited once."""
+def schema_parts(schema: Node, root: Node, seen: set[int], depth: int = 0,
+                 pointer: str = "") -> Iterator[tuple[Node, int, str]]:
+    """`schema` and the schemas it is made of (a local `$ref`, `anyOf`/`oneOf`/`allOf` branches,
+    `items`), each not seen before, with its depth and JSON pointer: the one walk every rule shares."""
     if schema.kind != "mapping" or id(schema) in seen or depth > MAX_SCHEMA_DEPTH:
         return
     seen.add(id(schema))
-    yield schema, pointer
+    yield schema, depth, pointer
     reference = schema.get("$ref")
     target = resolve_pointer(reference.string(), root) if reference is not None else None
     if target is not None and reference is not None:
-        yield from _parts(target, root, (reference.string() or "#")[1:], seen, depth + 1)
+        yield from schema_parts(target, root, seen, depth + 1, (reference.string() or "#")[1:])
     for key in ("anyOf", "oneOf", "allOf"):
         branches = schema.get(key)
         for index, branch in enumerate(branches.elements() if branches is not None else ()):
-            yield from _parts(branch, root, f"{pointer}/{key}/{index}", seen, depth + 1)
+            yield from schema_parts(branch, root, seen, depth + 1, f"{pointer}/{key}/{index}")
     items = schema.get("items")
     if items is not None:
-        if items.kind == "sequence":
+        if items.kind == "sequence":  # older drafts: a list of schemas
             for index, item in enumerate(items.elements()):
-                yield from _parts(item, root, f"{pointer}/items/{index}", seen, depth + 1)
+                yield from schema_parts(item, root, seen, depth + 1, f"{pointer}/items/{index}")
         else:
-            yield from _parts(items, root, f"{pointer}/items", seen, depth + 1)
+            yield from schema_parts(items, root, seen, depth + 1, f"{pointer}/items")
 
 
 def _merged(schema: Node, root: Node) -> list[Node]:
     """A parameter's schema and those it is made of, for its types, constraints and description."""
-    return [part for part, _pointer in _parts(schema, root, "", set(), 0)]
+    return [part for part, _depth, _pointer in schema_parts(schema, root, set())]
 
 
 def _types(parts: list[Node]) -> tuple[str, ...]:
@@ -132,10 +135,20 @@ def _escape(name: str) -> str:
 
 
 def resolve_pointer(reference: str | None, root: Node) -> Node | None:
-    """The node a local JSON Pointer (`#/$defs/Name`) names; None for any other reference."""
-    from promptlint.selectors import _resolve
-
-    return _resolve(reference, root)
+    """The node a local JSON Pointer reference (`#/$defs/Name`) names; None for any other."""
+    if reference is None or not (reference == "#" or reference.startswith("#/")):
+        return None  # remote references are never fetched
+    node = root
+    for token in reference[2:].split("/") if reference != "#" else ():
+        token = unquote(token).replace("~1", "/").replace("~0", "~")
+        if node.kind == "sequence" and token.isascii() and token.isdigit() and int(token) < len(node.value):
+            node = node.value[int(token)]
+        else:
+            found = node.get(token)
+            if found is None:
+                return None
+            node = found
+    return node
 
 
 # --- what a tool can do ------------------------------------------------------------------------------

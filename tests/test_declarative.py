@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from promptlint import selectors
+from promptlint import tool_schema
 from promptlint.context import CheckContext
 from promptlint.declarative import (
     COMMON_PLACEHOLDERS,
@@ -365,7 +365,7 @@ def test_schema_depth_is_bounded(tmp_path: Path) -> None:
         innermost["properties"] = {f"p{level}": child}
         innermost = child
     found = parameter_findings(tmp_path, schema)
-    assert len(found) == selectors.MAX_SCHEMA_DEPTH
+    assert len(found) == tool_schema.MAX_SCHEMA_DEPTH
     assert found[0] == "p0|MARK d0"
 
 

@@ -27,8 +27,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from promptlint.context import CheckContext
 from promptlint.findings import Finding, Related
 from promptlint.model import Document, Node, Span, Tool
-from promptlint.selectors import MAX_SCHEMA_DEPTH
-from promptlint.tool_schema import tool_parameters
+from promptlint.tool_schema import MAX_SCHEMA_DEPTH, tool_parameters
 
 SCHEMA_PROVIDERS = ("openai", "anthropic", "mcp", "native")
 # keys whose value is a schema, a list of schemas, or a map of name -> schema
