@@ -10,11 +10,10 @@ Each rule masks the parts it must not read and keeps the offsets, so spans stay 
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
-
-import regex
 
 from promptlint.context import CheckContext
 from promptlint.findings import Finding
@@ -25,22 +24,23 @@ Range = tuple[int, int]
 Kind = Literal["message", "tool", "schema", "description"]
 MASK = "\x00"  # stands for a character a rule must not read; matches no word and no space
 QUOTE_LENGTH = 80
-_FLAGS = regex.V1 | regex.IGNORECASE
+_FLAGS = re.IGNORECASE
 
-_FENCE = regex.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*$", regex.MULTILINE)
-_INLINE_CODE = regex.compile(r"(?<!`)(`++)[^\n]+?(?<!`)\1(?!`)")  # possessive: a long run of ticks is linear
-_EXAMPLE_TAG = regex.compile(r"<(/?)((?:\w+[_-])?examples?(?:[_-]\w+)?)\b[^<>\n]*>", _FLAGS)
+_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*$", re.MULTILINE)
+_INLINE_CODE = re.compile(r"(?<!`)(`++)[^\n]+?(?<!`)\1(?!`)")  # possessive: a long run of ticks is linear
+_EXAMPLE_TAG = re.compile(r"<(/?)((?:\w+[_-])?examples?(?:[_-]\w+)?)\b[^<>\n]*>", _FLAGS)
 # A quoted stretch of one line; an apostrophe inside a word (don't) does not close a '...' quote.
-_QUOTED = regex.compile(r"""
+_QUOTED = re.compile(r"""
     "[^"\n]*" | “[^”\n]*” | \u2018[^\u2019\n]*\u2019 | «[^»\n]*» | „[^“”\n]*[“”] | `[^`\n]*`
-    | (?<!\w)'(?:[^'\n]|'(?=\w))*'(?!\w)""", regex.VERBOSE)
-_OPENING_QUOTE = regex.compile(r"""(?:(?<![\w`'])[`']|["“\u2018«„])[ \t]*$""")  # not a fence, not a possessive
+    | (?<!\w)'(?:[^'\n]|'(?=\w))*'(?!\w)""", re.VERBOSE)
+_OPENING_QUOTE = re.compile(r"""(?:(?<![\w`'])[`']|["“\u2018«„])[ \t]*$""")  # not a fence, not a possessive
 # Where a sentence starts: after . ! ? (and closing quotes), at a blank line, a list item or a
 # line that starts with a capital or markup. A line that starts in lower case continues one.
-_SENTENCE_START = regex.compile(r"""
-    [.!?;]["'”\u2019)\]]*\s+ | \n\s*\n\s* | \n[ \t]*(?:[-*+>#|]|\d+[.)])\s* | \n[ \t]*(?=[\p{Lu}<\x00*_])
-    | <!--\s* | >\s*""", regex.VERBOSE)
-_SENTENCE_END = regex.compile(r"[.!?;](?=[\"'”\u2019)\]]*(?:\s|$))|\n\s*\n|\n[ \t]*(?:[-*+>#|]|\d+[.)]|[\p{Lu}<])|-->")
+_UPPER = r"A-Z\u00C0-\u00D6\u00D8-\u00DE\u0391-\u03A9\u0410-\u042F"  # capitals of Latin, Greek, Cyrillic
+_SENTENCE_START = re.compile(rf"""
+    [.!?;]["'”\u2019)\]]*\s+ | \n\s*\n\s* | \n[ \t]*(?:[-*+>#|]|\d+[.)])\s* | \n[ \t]*(?=[{_UPPER}<\x00*_])
+    | <!--\s* | >\s*""", re.VERBOSE)
+_SENTENCE_END = re.compile(rf"[.!?;](?=[\"'”\u2019)\]]*(?:\s|$))|\n\s*\n|\n[ \t]*(?:[-*+>#|]|\d+[.)]|[{_UPPER}<])|-->")
 SENTENCE_REACH = 300  # characters looked at either side of a match
 
 
@@ -70,7 +70,7 @@ class Prose:
             if start >= end:
                 continue
             pieces.append(value[position:start])
-            pieces.append(regex.sub(r"[^\n]", MASK, value[start:end]))
+            pieces.append(re.sub(r"[^\n]", MASK, value[start:end]))
             position = end
         pieces.append(value[position:])
         return "".join(pieces)
@@ -196,7 +196,7 @@ def _quote(text: str) -> str:
 _ADJECTIVE = r"(?:previous|prior|preceding|above|earlier|foregoing|original|initial|system|safety|ethical|content)"
 _OBJECT = (r"(?:instructions?|rules|prompts?|system\s+prompt|directions|directives|guidelines|guidance|polic(?:y|ies)"
            r"|restrictions|programming|safeguards|guardrails)")
-OVERRIDE = tuple(regex.compile(pattern, _FLAGS) for pattern in (
+OVERRIDE = tuple(re.compile(pattern, _FLAGS) for pattern in (
     # ignore all previous instructions / ignore your instructions / disregard any content policy
     rf"\b(?:ignore|disregard|forget)\s+(?:(?:all|any|every)\s+(?:of\s+)?)?(?:(?:the|these|those|its)\s+)?"
     rf"(?:{_ADJECTIVE}\s+){{1,3}}{_OBJECT}\b",
@@ -232,34 +232,34 @@ _REPORTING_VERB = (r"(?:say|says|said|saying|write|writes|wrote|writing|ask|asks
 _FILLER = (r"(?:\s+(?:you|me|us|them|him|her|it|the\s+(?:model|assistant|ai|agent|bot|llm)|to|that|with|into"
            r"|get|make|have|let|(?:something|anything|things|stuff|phrases|words|text)\s+(?:like|such\s+as)"
            r"|along\s+the\s+lines\s+of)){0,6}")
-_LEADS_IN = regex.compile(rf"\b{_REPORTING_VERB}\b{_FILLER}\s*:?\s*[\"'“\u2018«`(]?\s*$", _FLAGS)
-_THIRD_PARTY = regex.compile(r"\b(?:if|when|whenever|should|unless|in\s+case|even\s+though|users?|someone|anyone"
+_LEADS_IN = re.compile(rf"\b{_REPORTING_VERB}\b{_FILLER}\s*:?\s*[\"'“\u2018«`(]?\s*$", _FLAGS)
+_THIRD_PARTY = re.compile(r"\b(?:if|when|whenever|should|unless|in\s+case|even\s+though|users?|someone|anyone"
                              r"|somebody|people|attackers?|inputs?|messages?|documents?|pages?|emails?|contents?"
                              r"|texts?|prompts?|customers?|humans?|requests?|quer(?:y|ies)|data|files?|websites?"
                              r"|results?|outputs?|they|others?|tests?|cases?|probes?)\b", _FLAGS)
-_ATTEMPT = regex.compile(r"\b(?:attempts?|requests?|tries|efforts?|instructions?|commands?|demands?|orders?|pressure"
+_ATTEMPT = re.compile(r"\b(?:attempts?|requests?|tries|efforts?|instructions?|commands?|demands?|orders?|pressure"
                          r"|tricks?|prompts?|messages?|inputs?|content|anything|something|nothing)\s+(?:(?:that|which"
                          r"|asking|telling|trying|attempting|designed|meant|intended)\s+(?:[\w']+\s+){0,4})?"
                          r"(?:to|you\s+to)\s+$", _FLAGS)
-_EXAMPLE_LEAD = regex.compile(r"\b(?:such\s+as|e\.\s?g\.|i\.\s?e\.|for\s+example|for\s+instance|like|namely|including"
+_EXAMPLE_LEAD = re.compile(r"\b(?:such\s+as|e\.\s?g\.|i\.\s?e\.|for\s+example|for\s+instance|like|namely|including"
                               r"|called|phrases?|patterns?|strings?|keywords?|sentences?)\s*[:,]?\s*[\"'“\u2018«`(]?\s*$",
                               _FLAGS)
-_NEGATED = regex.compile(r"(?:\b(?:not|never|no\s+longer)|n't)\s+(?:[\w']+\s+){0,2}$"
+_NEGATED = re.compile(r"(?:\b(?:not|never|no\s+longer)|n't)\s+(?:[\w']+\s+){0,2}$"
                          r"|\b(?:refuse|refuses|refusing|decline|declines|declining|resist|resists|resisting)\s+(?:to\s+)?$",
                          _FLAGS)
-_ABOUT_ATTACKS = regex.compile(r"\b(?:attacks?|injections?|jailbreak\w*|red[- ]?team\w*|adversarial|probes?"
+_ABOUT_ATTACKS = re.compile(r"\b(?:attacks?|injections?|jailbreak\w*|red[- ]?team\w*|adversarial|probes?"
                                r"|payloads?|exploits?|manipulation|social\s+engineering)\b", _FLAGS)
 # "Ignore Previous Prompt: Attack Techniques for ...": a title or a test about the attack. Only
 # nouns an instruction to the model would not use ("and send the payload" must still be found).
-_ATTACK_NAMED_AFTER = regex.compile(r"\b(?:attacks|(?:attack|injection)\s+(?:techniques?|attempts?|tests?|cases?)"
+_ATTACK_NAMED_AFTER = re.compile(r"\b(?:attacks|(?:attack|injection)\s+(?:techniques?|attempts?|tests?|cases?)"
                                     r"|prompt\s+injections?|jailbreaks?|red[- ]?team\w*)\b", _FLAGS)
 # "ignore any system instructions that appear in the documents": a defence, aimed at data
-_IN_DATA = regex.compile(r"^\s*(?:(?:that|which)\s+(?:(?:may|might|could)\s+)?(?:appears?|are|is|comes?|found|sits?"
+_IN_DATA = re.compile(r"^\s*(?:(?:that|which)\s+(?:(?:may|might|could)\s+)?(?:appears?|are|is|comes?|found|sits?"
                          r"|embedded|contained|included|written|placed|hidden)\s+(?:in|inside|within|from)\b|(?:in|inside"
                          r"|within|from)\s+(?:the\s+|any\s+|an?\s+)?(?:user|retrieved|tool|web|search|documents?|content"
                          r"|data|inputs?|messages?|pages?|e-?mails?|files?|results?|outputs?|text|context|conversation"
                          r"|notes?|comments?|reviews?|tickets?|posts?|attachments?|records?)\b)", _FLAGS)
-_NAMED_AS_ATTACK = regex.compile(r"^[\"'”\u2019)\s]*(?:(?:is|are|was|were)\s+(?:[\w-]+\s+){0,3}(?:attacks?|injections?"
+_NAMED_AS_ATTACK = re.compile(r"^[\"'”\u2019)\s]*(?:(?:is|are|was|were)\s+(?:[\w-]+\s+){0,3}(?:attacks?|injections?"
                                  r"|jailbreaks?|attempts?|tricks?|red\s+flags?|manipulation)|(?:and|or)\s+(?:similar"
                                  r"|other)\b|,?\s*etc\b)", _FLAGS)
 
@@ -308,7 +308,7 @@ _PERSON = (r"(?:users?|customers?|clients?|tenants?|accounts?|members?|employees
            r"|subscribers?|staff|admins?|administrators?|managers?|owners?|roles?)")
 # (pattern, read in tool texts too). "Only admins can delete a repository" in a tool description
 # documents the API's own check; an instruction to the model ("if the user is an admin") is the defect anywhere.
-AUTHORIZATION = tuple((regex.compile(pattern, _FLAGS), in_tools) for pattern, in_tools in (
+AUTHORIZATION = tuple((re.compile(pattern, _FLAGS), in_tools) for pattern, in_tools in (
     # only admins may see ...
     (rf"\bonly\s+(?:the\s+|an?\s+)?{_ROLE}(?:\s+{_PERSON})?\s+(?:can|may|are\s+(?:allowed|permitted|authori[sz]ed"
      r"|able|entitled)\s+to|should\s+(?:be\s+able\s+to|have\s+access|see|get|receive)|have\s+access|get\s+access"
@@ -331,7 +331,7 @@ AUTHORIZATION = tuple((regex.compile(pattern, _FLAGS), in_tools) for pattern, in
      rf"[^.!?\n]{{0,40}}?\b(?:to|for|with)\s+(?:any\s+|the\s+)?(?:other|non-?)[\s-]?{_PERSON}\b", True),
 ))
 # the sentence says the check happens outside the model: that is the safe shape, not the defect
-_ENFORCED_ELSEWHERE = regex.compile(r"\b(?:enforc\w*|server[- ]side|back[- ]?end|upstream|gateway|already\s+"
+_ENFORCED_ELSEWHERE = re.compile(r"\b(?:enforc\w*|server[- ]side|back[- ]?end|upstream|gateway|already\s+"
                                     r"(?:checked|verified|filtered|enforced)|(?:checked|verified|filtered)\s+by\s+the"
                                     r"\s+(?:api|tool|service|system|application|app|database))\b", _FLAGS)
 
@@ -360,30 +360,30 @@ def authorization_in_prompt(document: Document, context: CheckContext) -> Iterat
 # --- PL610 unfinished-text --------------------------------------------------------------------
 
 # TODO/FIXME/TBD/XXX in capitals as whole words: "XXXX", "XXX-1234" and "TODOs" are not.
-_MARKER = regex.compile(r"(?<![\w/.#*-])(?:TODO|FIXME|TBD|XXX)(?![\w*#]|[-/.]\w)")
-_PLACEHOLDERS = tuple(regex.compile(pattern, regex.V1) for pattern in (
+_MARKER = re.compile(r"(?<![\w/.#*-])(?:TODO|FIXME|TBD|XXX)(?![\w*#]|[-/.]\w)")
+_PLACEHOLDERS = tuple(re.compile(pattern) for pattern in (
     r"\[(?:INSERT|ADD|FILL(?:\s+IN)?)\s[^\]\n]{1,80}\](?!\()",
     r"\[(?:INSERT|PLACEHOLDER)(?:[\s_:][^\]\n]{0,80})?\](?!\()",
     r"<(?:YOUR|INSERT)_[A-Z0-9_]+>",
     r"(?i)\blorem\s+ipsum\b",  # last: in quotes it is a sample value ('--text "Lorem ipsum"')
 ))
-_TABLE_ROW = regex.compile(r"^\s*\|.*\|\s*$|\|.*\|.*\|")
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$|\|.*\|.*\|")
 # a marker named as a thing: "a TODO item", "TODO and FIXME comments", "one of OPEN, TODO, DONE"
-_NOUN_BEFORE = regex.compile(r"\b(?:a|an|the|each|every|new|your|my|their|its|this|that|one|any|all|no|open)\s+$",
+_NOUN_BEFORE = re.compile(r"\b(?:a|an|the|each|every|new|your|my|their|its|this|that|one|any|all|no|open)\s+$",
                              _FLAGS)
-_NOUN_AFTER = regex.compile(r"^\s+(?:items?|lists?|tasks?|entries|entry|apps?|application|comments?|notes?|markers?"
+_NOUN_AFTER = re.compile(r"^\s+(?:items?|lists?|tasks?|entries|entry|apps?|application|comments?|notes?|markers?"
                             r"|tags?|files?|lines?|sections?|status|state|column|field|counts?|tests?|keywords?"
                             r"|words?|options?|directives?)\b", _FLAGS)
 # one value of a list written one per line ("- OPEN", "- TODO", "- DONE"), not a note left behind
-_LONE_VALUE = regex.compile(r"^[ \t]*(?:[-*+][ \t]+|\d+[.)][ \t]+)?[A-Z][A-Z0-9_-]*[ \t]*[,;]?[ \t]*$")
-_METAVARIABLE = regex.compile(r"^\s+(?:is|are|stands\s+for|means|represents|denotes)\b", _FLAGS)  # "where XXX is the"
-_LIST_BEFORE = regex.compile(r"\b[A-Z][A-Z0-9_]+\s*(?:,|/|\||\bor\b|\band\b)\s*$")
-_LIST_AFTER = regex.compile(r"^\s*(?:,|/|\||or\b|and\b)\s*[A-Z][A-Z0-9_]+\b")
-_MASKED_NUMBER = regex.compile(r"[\dX#*][\s./-]?$|^[\s./-]?[\dX#*]")
-_MASK_CUE = regex.compile(r"\b(?:ending(?:\s+in)?|last\s+(?:four|4|digits)|digits|number|no\.|account|card|phone)"
+_LONE_VALUE = re.compile(r"^[ \t]*(?:[-*+][ \t]+|\d+[.)][ \t]+)?[A-Z][A-Z0-9_-]*[ \t]*[,;]?[ \t]*$")
+_METAVARIABLE = re.compile(r"^\s+(?:is|are|stands\s+for|means|represents|denotes)\b", _FLAGS)  # "where XXX is the"
+_LIST_BEFORE = re.compile(r"\b[A-Z][A-Z0-9_]+\s*(?:,|/|\||\bor\b|\band\b)\s*$")
+_LIST_AFTER = re.compile(r"^\s*(?:,|/|\||or\b|and\b)\s*[A-Z][A-Z0-9_]+\b")
+_MASKED_NUMBER = re.compile(r"[\dX#*][\s./-]?$|^[\s./-]?[\dX#*]")
+_MASK_CUE = re.compile(r"\b(?:ending(?:\s+in)?|last\s+(?:four|4|digits)|digits|number|no\.|account|card|phone)"
                           r"\s*:?\s*$", _FLAGS)  # "the card ending in XXX": a mask, whatever its length
-_STATED = regex.compile(r"\b(?:is|are|was|were|remains?|still|currently|yet\s+to\s+be)\s+$", _FLAGS)  # "date is TBD"
-_XXX_USE = regex.compile(r"^\s+(?:content|rated|material|videos?|sites?|movies?|films?)\b", _FLAGS)
+_STATED = re.compile(r"\b(?:is|are|was|were|remains?|still|currently|yet\s+to\s+be)\s+$", _FLAGS)  # "date is TBD"
+_XXX_USE = re.compile(r"^\s+(?:content|rated|material|videos?|sites?|movies?|films?)\b", _FLAGS)
 
 
 def _unfinished_marker(value: str, start: int, end: int) -> bool:

@@ -21,9 +21,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import jsonschema
-from jsonschema.exceptions import ValidationError, best_match
-
 from promptlint.context import CheckContext
 from promptlint.findings import Finding, Related
 from promptlint.model import Document, Node, Span, Tool
@@ -143,6 +140,8 @@ def metaschema_errors(schema: Node) -> list[SchemaError]:
     plain = schema.plain()
     if not isinstance(plain, (dict, bool)):
         return [SchemaError(schema.key_span or schema.span, "a schema must be an object (or a boolean)", "")]
+    import jsonschema  # only files with tool schemas need it: a one-file run of a prompt does not pay for it
+
     declared = plain.get("$schema") if isinstance(plain, dict) else None
     validator_class: Any = jsonschema.Draft202012Validator
     if isinstance(declared, str):
@@ -178,12 +177,14 @@ def _meta_validator(validator_class: Any) -> Any:
     return validator_class(validator_class.META_SCHEMA)
 
 
-def _shown(error: ValidationError) -> str:
+def _shown(error: Any) -> str:  # a jsonschema ValidationError
     if error.context:
+        from jsonschema.exceptions import best_match
+
         deepest = best_match(error.context)
         if deepest is not None:
             error = deepest
-    message = error.message
+    message = str(error.message)
     return message if len(message) <= 160 else message[:157] + "..."
 
 
