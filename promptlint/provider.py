@@ -54,7 +54,7 @@ class DocumentProvider:
         if real not in self._cache:
             from promptlint.formats import read_document
 
-            shown = self.display_path(path)
+            shown = self.display_path(lexical)  # `..` resolved: one file, one name in every report
             settings = self._settings_for(shown) if self._settings_for is not None else None
             self._cache[real] = read_document(real, shown, explicit=True, settings=settings)
         document = self._cache[real]
