@@ -279,6 +279,9 @@ class Tool:
     annotations: Node | None = None  # MCP annotations
     node: Node | None = None  # the whole definition
     ref: str | None = None  # a reference to a definition in another file, not yet resolved
+    # parameters from a listing that gives only names, types and descriptions (the docker MCP
+    # registry): it cannot state an enum, a maximum or an array's items, so their absence says nothing
+    schema_summary: bool = False
 
 
 @dataclass

@@ -152,6 +152,11 @@ def _language(text: str) -> str:
     return "SQL"
 
 
+PROSE_NAMES = frozenset({"description", "title", "summary", "name", "comment", "note", "notes", "explanation",
+                         "reason", "label", "purpose", "names", "ids", "id"})
+NATURAL_LANGUAGE = re.compile(r"(?i)\b(natural[- ]language|plain (english|language)|in your own words)\b")
+
+
 def _sql_evidence(facts: ToolFacts, parameter: Parameter) -> str | None:
     """Why this parameter carries SQL, or None."""
     name = parameter.name.lower()
@@ -159,6 +164,10 @@ def _sql_evidence(facts: ToolFacts, parameter: Parameter) -> str | None:
     description = _description(parameter)
     if "sql" in name_words or name in SQL_NAMES or "cypher" in name_words or "sparql" in name_words:
         return f"its name '{parameter.name}' says so"
+    if name_words and name_words[-1] in PROSE_NAMES:
+        return None  # a description or title of a query is prose about it, and names are identifiers
+    if NATURAL_LANGUAGE.search(description):
+        return None  # the tool writes the SQL from a question; the question is not SQL
     said = SQL_DESCRIBED.search(description)
     if said is not None:
         return f"its description says '{said.group()}'"
@@ -503,6 +512,8 @@ def _root(parameter: Parameter) -> Node | None:
 
 def free_form_object_argument(document: Document, context: CheckContext) -> Iterator[Finding]:
     for facts in _facts(document, context):
+        if facts.tool.schema_summary:
+            continue  # a registry listing cannot state properties or items: their absence says nothing
         for parameter in facts.parameters:
             why = _free_form(parameter.schema, _root(parameter))
             items = parameter.schema.get("items")
@@ -547,6 +558,8 @@ def _count_like(parameter: Parameter) -> bool:
 
 def unbounded_count_argument(document: Document, context: CheckContext) -> Iterator[Finding]:
     for facts in _facts(document, context):
+        if facts.tool.schema_summary:
+            continue  # a registry listing cannot state a maximum
         for parameter in facts.parameters:
             if not {"integer", "number"} & set(parameter.types) or not _count_like(parameter):
                 continue

@@ -590,6 +590,8 @@ def listed_values(description: str) -> tuple[int, int, list[str]] | None:
 
 def enum_in_prose(document: Document, context: CheckContext) -> Iterator[Finding]:
     for tool in schema_tools(document):
+        if tool.schema_summary:
+            continue  # a registry listing cannot state an enum
         for parameter in tool_parameters(tool):
             if parameter.description is None or "enum" in parameter.constraints or \
                     "const" in parameter.constraints:

@@ -5,7 +5,8 @@ Shapes understood (one tool, a list, or a wrapper around a list):
   Responses form `{"type": "function", name, parameters}` and legacy `functions` items
   `{name, description, parameters}`;
 - Anthropic: `{name, description, input_schema}`;
-- MCP: `{name, description, inputSchema, annotations}`, and a `tools/list` result.
+- MCP: `{name, description, inputSchema, annotations}`, and a `tools/list` result;
+- the docker MCP registry's `tools.json`: `{name, description, arguments: [{name, type, desc}]}`.
 """
 
 from __future__ import annotations
@@ -27,24 +28,63 @@ def tool_from_node(node: Node) -> Tool | None:
         return _tool(node, node, "mcp", node.get("inputSchema"))
     if node.get("parameters") is not None and node.get("name") is not None:
         return _tool(node, node, "openai", node.get("parameters"))
+    arguments = node.get("arguments")
+    if arguments is not None and arguments.kind == "sequence" and node.get("name") is not None \
+            and all(item.kind == "mapping" and item.get("name") is not None for item in arguments.elements()):
+        return _summary(_tool(node, node, "mcp", _registry_schema(arguments)))
     return None
+
+
+def _summary(tool: Tool) -> Tool:
+    tool.schema_summary = True
+    return tool
+
+
+def _registry_schema(arguments: Node) -> Node:
+    """The docker MCP registry lists a tool's `arguments` as `[{name, type, desc}]`: the same
+    parameters as a JSON Schema object, built from the located nodes so every span stays exact."""
+    properties: dict[str, Node] = {}
+    for item in arguments.elements():
+        name_node = item.get("name")
+        name = name_node.string() if name_node is not None else None
+        if not name:
+            continue
+        # every JSON Schema keyword the listing gives (type, items, enum, ...), `desc` as the description
+        members = {("description" if key == "desc" else key): value for key, value in item.items()
+                   if key != "name" and not (key == "description" and item.get("desc") is not None)}
+        properties[name] = Node("mapping", members, item.span, key_span=name_node.span if name_node else None)
+    object_type = Node("scalar", "object", arguments.span)
+    return Node("mapping", {"type": object_type, "properties": Node("mapping", properties, arguments.span)},
+                arguments.span, key_span=arguments.key_span)
 
 
 def tools_from_list(node: Node | None) -> list[Tool]:
     if node is None or node.kind != "sequence":
         return []
     tools = []
+    registry = _is_registry_list(node)
     for item in node.elements():
         tool = tool_from_node(item)
+        if tool is None and registry and item.kind == "mapping":  # a registry tool that takes no arguments
+            tool = _summary(_tool(item, item, "mcp", _registry_schema(Node("sequence", [], item.span))))
         if tool is not None:
             tools.append(tool)
     return tools
 
 
+def _is_registry_list(node: Node) -> bool:
+    """A docker MCP registry list: every item names and describes a tool, some list `arguments`."""
+    items = node.elements()
+    return any(item.get("arguments") is not None for item in items) and all(
+        item.kind == "mapping" and item.get("name") is not None and item.get("description") is not None
+        for item in items)
+
+
 def looks_like_tools(node: Node) -> bool:
     """Whether a data file holds tool definitions (checked on content, for .json and .yaml)."""
     if node.kind == "sequence":
-        return bool(node.elements()) and all(tool_from_node(item) is not None for item in node.elements())
+        return bool(node.elements()) and (_is_registry_list(node) or all(
+            tool_from_node(item) is not None for item in node.elements()))
     if tool_from_node(node) is not None:
         return True
     for key in ("tools", "functions"):
