@@ -115,6 +115,9 @@ def test_pre_commit_manifest_runs_an_installed_command() -> None:
     assert result.exit_code == 0
     pattern = re.compile(main_hook["files"])
     for name in ("prompts/a.prompt.yaml", "x/chat.prompty", "greet.prompt", "prompts/tools.json",
-                 ".github/agents/review.agent.md"):
+                 ".github/agents/review.agent.md", "AGENTS.md", "sub/CLAUDE.md", "skills/pdf/SKILL.md", ".cursorrules",
+                 ".cursor/rules/react.mdc", ".windsurfrules", ".github/copilot-instructions.md",
+                 ".claude/commands/review.md", "servers/db/tools.json", "a.chatmode.md", ".github/prompts/x.prompt.md"):
         assert pattern.search(name), name
-    assert not pattern.search("src/app.py")
+    for name in ("src/app.py", "README.md", "docs/guide.md", "package.json"):
+        assert not pattern.search(name), name
