@@ -29,7 +29,7 @@ where the rule says so.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from promptlint.context import CheckContext
@@ -50,6 +50,9 @@ class ToolFacts:
     @property
     def span(self) -> Span:
         return self.tool.name_span or self.tool.span
+
+
+Evidence = Callable[[ToolFacts, Parameter], str | None]  # why a parameter carries what a rule looks for
 
 
 def tool_facts(document: Document) -> list[ToolFacts]:
@@ -182,35 +185,44 @@ def _sql_evidence(facts: ToolFacts, parameter: Parameter) -> str | None:
     return None
 
 
-def raw_sql_argument(document: Document, context: CheckContext) -> Iterator[Finding]:
+def _open_parameters(document: Document, context: CheckContext, evidence: Evidence,
+                     accepts: Callable[[Parameter], bool] | None = None) -> Iterator[tuple[ToolFacts, Parameter, str]]:
+    """Parameters no `enum`, `const` or `pattern` restricts, of tools not allowed by option, with why
+    `evidence` says they carry what the rule looks for (by default, string parameters only)."""
     for facts in _facts(document, context):
         if _allowed(context, facts):
             continue
         for parameter in facts.parameters:
-            if not _is_string(parameter) or _vetted(parameter) or "pattern" in parameter.constraints:
+            if _vetted(parameter) or "pattern" in parameter.constraints:
                 continue
-            why = _sql_evidence(facts, parameter)
-            if why is None:
+            if not (accepts or _is_string)(parameter):
                 continue
-            language = _language(" ".join((parameter.name, _description(parameter), facts.tool.name,
-                                           facts.description)))
-            told = " ".join((facts.description, _description(parameter)))
-            read_only = facts.capabilities.annotations.get("readOnlyHint") is True \
-                or READ_ONLY_WORDS.search(told) is not None
-            message = (f"{_where(facts, parameter)} takes raw {language} ({why}): the model writes the statement, "
-                       f"so a prompt injection becomes {language} injection. Expose typed, named operations "
-                       "(an `enum` of vetted queries with typed parameters) instead.")
-            if read_only and READ_ONLY_CONNECTION.search(told):
-                yield context.finding(
-                    parameter.span,
-                    message + " Lowered to a warning: the tool is read-only and its description says the "
-                    "statement runs on a read-only connection, which still reads every table it can see.",
-                    severity="warning", evidence=(why, "read-only connection named in the description"))
-            else:
-                if read_only:
-                    message += (" It is described as read-only, but no read-only connection, transaction or role "
-                                "is named, so nothing shows the database enforces it.")
-                yield context.finding(parameter.span, message, evidence=(why,))
+            why = evidence(facts, parameter)
+            if why is not None:
+                yield facts, parameter, why
+
+
+def raw_sql_argument(document: Document, context: CheckContext) -> Iterator[Finding]:
+    for facts, parameter, why in _open_parameters(document, context, _sql_evidence):
+        language = _language(" ".join((parameter.name, _description(parameter), facts.tool.name,
+                                       facts.description)))
+        told = " ".join((facts.description, _description(parameter)))
+        read_only = facts.capabilities.annotations.get("readOnlyHint") is True \
+            or READ_ONLY_WORDS.search(told) is not None
+        message = (f"{_where(facts, parameter)} takes raw {language} ({why}): the model writes the statement, "
+                   f"so a prompt injection becomes {language} injection. Expose typed, named operations "
+                   "(an `enum` of vetted queries with typed parameters) instead.")
+        if read_only and READ_ONLY_CONNECTION.search(told):
+            yield context.finding(
+                parameter.span,
+                message + " Lowered to a warning: the tool is read-only and its description says the "
+                "statement runs on a read-only connection, which still reads every table it can see.",
+                severity="warning", evidence=(why, "read-only connection named in the description"))
+        else:
+            if read_only:
+                message += (" It is described as read-only, but no read-only connection, transaction or role "
+                            "is named, so nothing shows the database enforces it.")
+            yield context.finding(parameter.span, message, evidence=(why,))
 
 
 # --- PL202 shell command, PL203 code -------------------------------------------------------------------
@@ -270,23 +282,16 @@ def _string_items(parameter: Parameter) -> bool:
 
 
 def shell_command_argument(document: Document, context: CheckContext) -> Iterator[Finding]:
-    for facts in _facts(document, context):
-        if _allowed(context, facts):
-            continue
-        for parameter in facts.parameters:
-            if _vetted(parameter) or "pattern" in parameter.constraints:
-                continue
-            if parameter.types and not (_is_string(parameter) or _string_items(parameter)):
-                continue
-            why = _shell_evidence(facts, parameter)
-            if why is None:
-                continue
-            yield context.finding(
-                parameter.span,
-                f"{_where(facts, parameter)} takes a command line ({why}): whoever steers the model (a prompt "
-                "injection in any text it reads) runs commands on the host. Offer named operations instead, "
-                "such as an `enum` of vetted sub-commands with typed arguments.",
-                evidence=(why,))
+    def accepts(parameter: Parameter) -> bool:  # untyped too: a command may come as a string or a list of them
+        return not parameter.types or _is_string(parameter) or _string_items(parameter)
+
+    for facts, parameter, why in _open_parameters(document, context, _shell_evidence, accepts):
+        yield context.finding(
+            parameter.span,
+            f"{_where(facts, parameter)} takes a command line ({why}): whoever steers the model (a prompt "
+            "injection in any text it reads) runs commands on the host. Offer named operations instead, "
+            "such as an `enum` of vetted sub-commands with typed arguments.",
+            evidence=(why,))
 
 
 def _code_evidence(facts: ToolFacts, parameter: Parameter) -> str | None:
@@ -312,21 +317,13 @@ def _code_evidence(facts: ToolFacts, parameter: Parameter) -> str | None:
 
 
 def code_execution_argument(document: Document, context: CheckContext) -> Iterator[Finding]:
-    for facts in _facts(document, context):
-        if _allowed(context, facts):
-            continue
-        for parameter in facts.parameters:
-            if not _is_string(parameter) or _vetted(parameter) or "pattern" in parameter.constraints:
-                continue
-            why = _code_evidence(facts, parameter)
-            if why is None:
-                continue
-            yield context.finding(
-                parameter.span,
-                f"{_where(facts, parameter)} takes program code that the tool runs ({why}): a prompt injection "
-                "becomes code execution. Offer typed operations (`stat: enum[mean, median]` over `values`), or "
-                "mark a reviewed sandbox with `x-promptlint-sandboxed: true` or the `sandboxed-tools` option.",
-                evidence=(why,))
+    for facts, parameter, why in _open_parameters(document, context, _code_evidence):
+        yield context.finding(
+            parameter.span,
+            f"{_where(facts, parameter)} takes program code that the tool runs ({why}): a prompt injection "
+            "becomes code execution. Offer typed operations (`stat: enum[mean, median]` over `values`), or "
+            "mark a reviewed sandbox with `x-promptlint-sandboxed: true` or the `sandboxed-tools` option.",
+            evidence=(why,))
 
 
 # --- PL204 URL, PL205 path ------------------------------------------------------------------------------
