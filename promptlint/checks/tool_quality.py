@@ -24,7 +24,7 @@ from typing import Any
 from promptlint.context import CheckContext
 from promptlint.findings import Finding, Related
 from promptlint.model import Document, Node, Span, Tool
-from promptlint.tool_schema import MAX_SCHEMA_DEPTH, tool_parameters
+from promptlint.tool_schema import MAX_SCHEMA_DEPTH, Parameter, tool_parameters
 
 SCHEMA_PROVIDERS = ("openai", "anthropic", "mcp", "native")
 # keys whose value is a schema, a list of schemas, or a map of name -> schema
@@ -251,14 +251,18 @@ def _self_evident(constraints: dict[str, Any], allow_enum: bool) -> bool:
     return allow_enum and self_describing_enum(values)
 
 
+def _undescribed(tool: Tool, allow_enum: bool) -> Iterator[Parameter]:
+    for parameter in tool_parameters(tool):
+        if parameter.description is not None and parameter.description.value.strip():
+            continue
+        if not _self_evident(parameter.constraints, allow_enum):
+            yield parameter
+
+
 def parameter_description_missing(document: Document, context: CheckContext) -> Iterator[Finding]:
     allow_enum = context.options.get("allow-enum-without-description", True) is not False
     for tool in schema_tools(document):
-        for parameter in tool_parameters(tool):
-            if parameter.description is not None and parameter.description.value.strip():
-                continue
-            if _self_evident(parameter.constraints, allow_enum):
-                continue
+        for parameter in _undescribed(tool, allow_enum):
             yield context.finding(
                 parameter.span,
                 f"parameter '{parameter.name}' of {tool_label(tool)} has no description; say what it means, "
@@ -267,11 +271,7 @@ def parameter_description_missing(document: Document, context: CheckContext) -> 
 
     for schema, label in output_schemas(document):
         pseudo = Tool(name="output", span=schema.span, provider="native", parameters=schema)
-        for parameter in tool_parameters(pseudo):
-            if parameter.description is not None and parameter.description.value.strip():
-                continue
-            if _self_evident(parameter.constraints, allow_enum):
-                continue
+        for parameter in _undescribed(pseudo, allow_enum):
             yield context.finding(
                 parameter.span,
                 f"property '{parameter.name}' of the {label} has no description; say what the model should put "
