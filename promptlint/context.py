@@ -4,11 +4,11 @@ for the file, the document provider, and analyses shared by every rule that asks
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from promptlint.findings import Finding, Fix, Related, Severity
-from promptlint.model import Document, Span
+from promptlint.model import Document, Span, per_document
 
 if TYPE_CHECKING:  # metadata only: a context never resolves a rule's implementation
     from promptlint.config import Settings
@@ -24,8 +24,6 @@ class CheckContext:
     options: dict[str, Any]
     settings: Settings | None = None  # the configuration in force for this document's path
     provider: DocumentProvider | None = None  # other documents a check needs (a parent layer, a $ref)
-    # analyses computed once per document and shared by every rule that asks (trust, tokens, ...)
-    analyses: dict[str, Any] = field(default_factory=dict)
 
     def finding(self, span: Span, message: str, related: tuple[Related, ...] = (), *,
                 severity: Severity | None = None, evidence: tuple[str, ...] = (),
@@ -33,7 +31,5 @@ class CheckContext:
         return Finding(self.rule.id, message, span, related, severity, evidence, fixes, path, redact)
 
     def analysis(self, document: Document, compute: Callable[[Document], T]) -> T:
-        key = f"{compute.__module__}.{compute.__qualname__}"
-        if key not in self.analyses:
-            self.analyses[key] = compute(document)
-        return self.analyses[key]  # type: ignore[no-any-return]
+        """`compute(document)`, once per document for every rule that asks (trust, tokens, ...)."""
+        return per_document(compute)(document)

@@ -198,14 +198,13 @@ def lint_document(document: Document, selection: Selection, per_file: list[tuple
                                               f"{problem.message}"))
     settings = selection.config.settings_for(path)
     findings: list[Finding] = []
-    analyses: dict[str, object] = {}
     ran = set()
     collected = False
     for rule in rules:
         if rule.produced_by_engine or (fatal and rule.id != INVALID_DOCUMENT):
             continue  # a document that could not be read gets its PL001 findings, nothing built on sand
         ran.add(rule.id)
-        context = CheckContext(rule, settings.rule_options(rule), settings, provider, analyses)
+        context = CheckContext(rule, settings.rule_options(rule), settings, provider)
         try:
             if rule.scope == "project":
                 data = selection.collectors[rule.id](document, context)

@@ -8,11 +8,12 @@ code points, and an end column is the column just after the last character.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 LINE_BREAK = re.compile(r"\r\n?|\n")
 
@@ -336,6 +337,8 @@ class Document:
     # offsets: the only places an inline suppression is honoured
     comments: list[tuple[int, int]] = field(default_factory=list)
     other_uses: list[VariableUse] = field(default_factory=list)  # outside messages (Prompty tool bindings)
+    # analyses computed from this document, once, whoever asks (see `per_document`)
+    analyses: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     # Whether the runtime rejects role markers forged by rendered text (Prompty's
     # `template.format.strict`); None when the file does not say, and the loader decides.
     role_markers_strict: bool | None = None
@@ -353,3 +356,21 @@ class Document:
         for message in self.messages:
             yield from message.template.uses
         yield from self.other_uses
+
+
+T = TypeVar("T")
+
+
+def per_document(compute: Callable[[Document], T]) -> Callable[[Document], T]:
+    """An analysis computed once per document, whether a rule asks through its context or another
+    analysis builds on it (every text of a file, its strings, its tools' parameters)."""
+    key = f"{compute.__module__}.{compute.__qualname__}"
+
+    @functools.wraps(compute)
+    def cached(document: Document) -> T:
+        if key not in document.analyses:
+            document.analyses[key] = compute(document)
+        result: T = document.analyses[key]
+        return result
+
+    return cached

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from promptlint.model import Document, Message, Node, Text, Tool
+from promptlint.model import Document, Message, Node, Text, Tool, per_document
 from promptlint.selectors import tool_parameters
 
 Position = Literal["privileged", "model", "user", "data"]
@@ -48,6 +48,7 @@ def message_position(role: str) -> Position:
     return "user"
 
 
+@per_document
 def prompt_texts(document: Document) -> list[PromptText]:
     """Messages, then tool texts, then output-schema descriptions, in document order each."""
     texts = [PromptText(message.text, message_position(message.role), f"the {message.role} message", message)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from promptlint.model import Document, Node, Text
+from promptlint.model import Document, Node, Text, per_document
 from promptlint.positions import prompt_texts
 
 # JSON Schema keys whose strings are values of the property that holds them: a `default` under
@@ -40,6 +40,7 @@ class DocumentString:
         return self.label if self.label is not None else f"the value at '{_dotted(self.path)}'"
 
 
+@per_document
 def document_strings(document: Document) -> list[DocumentString]:
     """Prompt texts first (they carry the better label), then the other string scalars, each
     source position once."""
