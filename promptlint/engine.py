@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from promptlint.config import Config, Selectors, enabled_rules, selector_matches
+from promptlint.config import Config, Selectors, Settings, enabled_rules, selector_matches
 from promptlint.context import CheckContext
 from promptlint.declarative import declarative_check
 from promptlint.discover import Candidate, PathPatterns, discover
@@ -178,12 +178,12 @@ def lint_batch(candidates: list[Candidate], selection: Selection) -> Batch:
                                                 candidate.display_path))
             continue
         if document is not None:
-            lint_document(document, selection, per_file, provider, batch)
+            lint_document(document, selection, per_file, provider, batch, settings)
     return batch
 
 
 def lint_document(document: Document, selection: Selection, per_file: list[tuple[PathPatterns, list[str]]],
-                  provider: DocumentProvider, batch: Batch) -> None:
+                  provider: DocumentProvider, batch: Batch, settings: Settings | None = None) -> None:
     report = batch.report
     path = document.path
     report.files_scanned.append(path)
@@ -196,7 +196,7 @@ def lint_document(document: Document, selection: Selection, per_file: list[tuple
         problem = next(problem for problem in document.problems if problem.fatal)
         report.unchecked.append(Skipped(path, f"{problem.span.start_line}:{problem.span.start_column}: "
                                               f"{problem.message}"))
-    settings = selection.config.settings_for(path)
+    settings = settings or selection.config.settings_for(path)
     findings: list[Finding] = []
     ran = set()
     collected = False

@@ -83,6 +83,7 @@ class Emission:
     # in a turn whose role the data itself writes (`{{ item.role }}:` then `{{ item.content }}`):
     # where it lands is the data's choice, which PL106 reports once at the role
     role_from_data: bool = False
+    writes_role: bool = False  # this very tag is such a role marker
 
 
 @dataclass
@@ -151,12 +152,13 @@ def analyse(document: Document, settings: Any) -> TrustAnalysis:
     variables = {name: _trust_of(document, name, configured, untrusted_words, model_words) for name in names}
     emissions = []
     for message in document.messages:
-        role_names = _role_writers(message, document)
+        role_names, markers = _role_writers(message, document)
         for use in message.template.uses:
             if use.context_relative or not _emits(use, document):
                 continue
             emissions.append(Emission(use.name, use, message, variables[use.name],
-                                      role_from_data=use.name in role_names))
+                                      role_from_data=use.name in role_names,
+                                      writes_role=use.tag_span.start in markers))
         for use, roots in message.template.derived:
             if not _emits(use, document):
                 continue
@@ -165,7 +167,8 @@ def analyse(document: Document, settings: Any) -> TrustAnalysis:
             if worst is not None:
                 root = next(root for root in roots if root in variables and variables[root] is worst)
                 emissions.append(Emission(root, use, message, worst, via=use.name,
-                                          role_from_data=use.name in role_names))
+                                          role_from_data=use.name in role_names,
+                                          writes_role=use.tag_span.start in markers))
     return TrustAnalysis(variables, emissions, evaluator)
 
 
@@ -175,22 +178,24 @@ def trust_analysis(document: Document, context: CheckContext) -> TrustAnalysis:
 
 
 _TEMPLATE_COMMENT = re.compile(r"\{#.*?#\}|\{\{!.*?\}\}")
-ROLE_FROM_DATA = re.compile(r"\.\s*role\b|\[\s*['\"]role['\"]\s*\]")
+_ROLE_ATTRIBUTE = re.compile(r"\.\s*role\b|\[\s*['\"]role['\"]\s*\]")
 
 
-def _role_writers(message: Message, document: Document) -> set[str]:
+def _role_writers(message: Message, document: Document) -> tuple[set[str], set[int]]:
     """Names whose `.role` the template writes as a role marker (`{{ item.role }}:` on its own line,
-    `<message role="{{ m.role }}">`)."""
+    `<message role="{{ m.role }}">`), and where those marker tags start."""
     names = set()
+    markers = set()
     text = document.source.text
     for use in [*message.template.uses, *(use for use, _roots in message.template.derived)]:
         tag = text[use.tag_span.start:use.tag_span.end]
         line_end = text.find("\n", use.tag_span.end)
         after = _TEMPLATE_COMMENT.sub("", text[use.tag_span.end:line_end if line_end != -1 else len(text)])
-        if ROLE_FROM_DATA.search(tag) and (after.strip() == ":" or text[max(0, use.tag_span.start - 6):
+        if _ROLE_ATTRIBUTE.search(tag) and (after.strip() == ":" or text[max(0, use.tag_span.start - 6):
                                                                         use.tag_span.start] == 'role="'):
             names.add(use.name)
-    return names
+            markers.add(use.tag_span.start)
+    return names, markers
 
 
 def _emits(use: VariableUse, document: Document) -> bool:

@@ -10,7 +10,6 @@ from promptlint.context import CheckContext
 from promptlint.findings import Finding, Severity
 from promptlint.model import Document, Message, VariableUse
 from promptlint.positions import message_position
-from promptlint.trust import ROLE_FROM_DATA as _ROLE_FROM_DATA
 from promptlint.trust import Emission, Trust, trust_analysis
 
 LOWER: dict[Severity, Severity] = {"error": "warning", "warning": "note", "note": "note"}
@@ -135,10 +134,7 @@ def role_marker_injection_surface(document: Document, context: CheckContext) -> 
         if start is None or end is None:
             continue
         tag = value[start:end + 1]
-        after = value[end + 1:value.find("\n", end + 1) if "\n" in value[end + 1:] else len(value)]
-        after = re.sub(r"\{#.*?#\}|\{\{!.*?\}\}", "", after)  # a comment after the marker changes nothing
-        if emission.role_from_data and _ROLE_FROM_DATA.search(tag) and (
-                after.strip() == ":" or value[max(0, start - 6):start] == 'role="'):
+        if emission.writes_role:
             reported.add(emission.use.tag_span.start)
             severity: Severity | None = None if emission.trust.untrusted and emission.trust.source != "inferred" \
                 else "note"
