@@ -275,6 +275,7 @@ class Tool:
     span: Span
     provider: Literal["openai", "anthropic", "mcp", "native", "dotprompt", "prompty"]
     name_span: Span | None = None
+    name_text: Text | None = None  # the located name, where the definition spells it as a string
     description: Text | None = None
     parameters: Node | None = None  # the JSON Schema of the arguments
     annotations: Node | None = None  # MCP annotations

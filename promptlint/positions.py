@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from promptlint.model import Document, Message, Node, Text, Tool, per_document
+from promptlint.model import Document, Message, Text, Tool, per_document
 from promptlint.selectors import tool_parameters
 
 Position = Literal["privileged", "model", "user", "data"]
@@ -65,9 +65,8 @@ def prompt_texts(document: Document) -> list[PromptText]:
 
 def _tool_texts(tool: Tool) -> Iterator[PromptText]:
     label = f"tool '{tool.name}'" if tool.name else "a tool"
-    name = _name_text(tool)
-    if name is not None:
-        yield PromptText(name, "privileged", f"the name of {label}", tool=tool)
+    if tool.name_text is not None:
+        yield PromptText(tool.name_text, "privileged", f"the name of {label}", tool=tool)
     if tool.description is not None:
         yield PromptText(tool.description, "privileged", f"the description of {label}", tool=tool)
     if tool.parameters is not None:
@@ -76,12 +75,3 @@ def _tool_texts(tool: Tool) -> Iterator[PromptText]:
             if description is not None and description.text is not None:
                 yield PromptText(description.text, "privileged",
                                  f"the description of parameter '{parameter}' of {label}", tool=tool)
-
-
-def _name_text(tool: Tool) -> Text | None:
-    node: Node | None = tool.node
-    if node is None or node.kind != "mapping":
-        return None
-    function = node.get("function")
-    name = (function if function is not None and function.kind == "mapping" else node).get("name")
-    return name.text if name is not None else None

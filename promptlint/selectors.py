@@ -92,10 +92,8 @@ def select(document: Document, selector: str) -> Iterator[Target]:
 
 def _tool_targets(tool: Tool, field: str) -> Iterator[Target]:
     values = {"tool.name": tool.name}
-    if field == "name" and tool.node is not None:
-        name_node = tool.node.get("name") or (tool.node.get("function") or tool.node).get("name")
-        if name_node is not None and name_node.text is not None:
-            yield Target(name_node.text, values)
+    if field == "name" and tool.name_text is not None:
+        yield Target(tool.name_text, values)
     elif field == "description" and tool.description is not None:
         yield Target(tool.description, values)
     elif field == "parameter.description" and tool.parameters is not None:

@@ -113,6 +113,7 @@ def _declared_tools(tools: Node | None) -> list[Tool]:
             continue  # v1 `tools` entries such as `{id, type: file}` name no callable tool
         description = item.get("description")
         found.append(Tool(name=name.string() or "", span=item.span, provider="prompty", name_span=name.span,
+                          name_text=name.text,
                           description=description.text if description is not None else None, node=item))
     return found
 

@@ -120,6 +120,7 @@ def _tool(definition: Node, whole: Node, provider: str, parameters: Node | None)
         span=whole.span,
         provider=provider,  # type: ignore[arg-type]
         name_span=name_node.span if name_node is not None else None,
+        name_text=name_node.text if name_node is not None else None,
         description=description.text if description is not None else None,
         parameters=parameters,
         annotations=definition.get("annotations"),
