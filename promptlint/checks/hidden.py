@@ -22,7 +22,7 @@ import regex
 
 from promptlint.context import CheckContext
 from promptlint.findings import Edit, Finding, Fix, Related, Severity
-from promptlint.model import Document, Node, SourceFile, Span, Text, Tool
+from promptlint.model import Document, Node, SourceFile, Span, Text
 from promptlint.positions import PromptText, prompt_texts
 
 # --- characters -------------------------------------------------------------------------------
@@ -603,9 +603,8 @@ def identifiers(document: Document) -> list[Identifier]:
             found.append(Identifier(name, _escaped(what), span, text, tool, document.source))
 
     for tool in document.tools:
-        node = _tool_name_node(tool)
-        if node is not None and node.text is not None:
-            add(tool.name, f"tool name '{tool.name}'", node.span, node.text, tool=True)
+        if tool.name_text is not None:
+            add(tool.name, f"tool name '{tool.name}'", tool.name_span, tool.name_text, tool=True)
         elif tool.name_span is not None:
             add(tool.name, f"tool name '{tool.name}'", tool.name_span, tool=True)
         for name, key_span in _parameter_names(tool.parameters):
@@ -628,14 +627,6 @@ def identifiers(document: Document) -> list[Identifier]:
     if prompt_id is not None and prompt_id.string():
         add(prompt_id.string() or "", f"prompt id '{prompt_id.string()}'", prompt_id.span, prompt_id.text)
     return found
-
-
-def _tool_name_node(tool: Tool) -> Node | None:
-    node = tool.node
-    if node is None or node.kind != "mapping":
-        return None
-    function = node.get("function")
-    return (function if function is not None and function.kind == "mapping" else node).get("name")
 
 
 def _parameter_names(parameters: Node | None) -> Iterator[tuple[str, Span]]:

@@ -437,11 +437,7 @@ def _members(document: Document, context: CheckContext) -> list[Member]:
         node = tool.node.get("$ref") if tool.node is not None else None
         anchor = node.span if node is not None else tool.span
         for target in referenced.get(id(tool), []):
-            name = target.node.get("name") if target.node is not None else None
-            function = target.node.get("function") if target.node is not None else None
-            if name is None and function is not None:
-                name = function.get("name")
-            source = name.text.source if name is not None and name.text is not None else None
+            source = target.name_text.source if target.name_text is not None else None
             if target.name and source is not None:
                 members.append(Member(target, anchor, source.display_path, source))
     return members
