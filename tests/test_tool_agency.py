@@ -4,28 +4,13 @@ quiets a finding, and the false-positive controls found on real MCP servers."""
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
-from promptlint.config import Config
-from promptlint.engine import lint_paths, select_rules
-from promptlint.findings import Result
-from promptlint.registry import load_rules
+from tool_helpers import RULES, at, lint, places
 
-RULES = load_rules()
 ID = {"type": "string", "description": "Record id such as R-1.", "pattern": "^R-[0-9]{1,8}$"}
 MESSAGE = {"to": {"type": "string", "maxLength": 254}, "body": {"type": "string", "maxLength": 20000}}
-
-
-def lint(tmp_path: Path, text: str, select: str = "PL22", name: str = "tools.json",
-         options: dict[str, dict[str, Any]] | None = None) -> list[Result]:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    config = Config(root=tmp_path, select=select.split(","), rule_options=options or {})
-    report = lint_paths([path], select_rules(RULES, config))
-    assert not report.errors, report.errors
-    return report.results
 
 
 def mcp(name: str, description: str = "Does one thing.", properties: dict[str, Any] | None = None,
@@ -41,15 +26,6 @@ def mcp(name: str, description: str = "Does one thing.", properties: dict[str, A
 def tools_list(*tools: dict[str, Any]) -> str:
     return json.dumps({"tools": list(tools)}, indent=2)
 
-
-def at(text: str, needle: str, start: int = 0) -> tuple[int, int]:
-    offset = text.index(needle, start)
-    before = re.split(r"\r\n|\r|\n", text[:offset])
-    return len(before), len(before[-1]) + 1
-
-
-def places(results: list[Result]) -> list[tuple[str, int, int]]:
-    return [(result.rule_id, result.location.start_line, result.location.start_column) for result in results]
 
 
 # --- PL220 destructive-tool-without-approval ---------------------------------------------------------

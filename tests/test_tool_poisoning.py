@@ -4,26 +4,10 @@ controls that keep honest descriptions quiet."""
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
-from promptlint.config import Config
-from promptlint.engine import lint_paths, select_rules
-from promptlint.findings import Result
-from promptlint.registry import load_rules
-
-RULES = load_rules()
-
-
-def lint(tmp_path: Path, text: str, select: str = "PL23", name: str = "tools.json",
-         options: dict[str, dict[str, Any]] | None = None) -> list[Result]:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    config = Config(root=tmp_path, select=select.split(","), rule_options=options or {})
-    report = lint_paths([path], select_rules(RULES, config))
-    assert not report.errors, report.errors
-    return report.results
+from tool_helpers import at, lint, places
 
 
 def tool(description: str, name: str = "add", **properties: Any) -> dict[str, Any]:
@@ -34,15 +18,6 @@ def tool(description: str, name: str = "add", **properties: Any) -> dict[str, An
 def tools(*items: dict[str, Any]) -> str:
     return json.dumps({"tools": list(items)}, indent=2)
 
-
-def at(text: str, needle: str, start: int = 0) -> tuple[int, int]:
-    offset = text.index(needle, start)
-    before = re.split(r"\r\n|\r|\n", text[:offset])
-    return len(before), len(before[-1]) + 1
-
-
-def places(results: list[Result]) -> list[tuple[str, int, int]]:
-    return [(result.rule_id, result.location.start_line, result.location.start_column) for result in results]
 
 
 # --- PL230 tool-description-instructions ---------------------------------------------------------------
