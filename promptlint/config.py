@@ -73,6 +73,7 @@ class Config:
     trust: dict[str, list[str]] = field(default_factory=dict)
     untrusted_names: list[str] = field(default_factory=list)
     overrides: list[Override] = field(default_factory=list)
+    formats: dict[str, str] = field(default_factory=dict)  # glob -> format name, where recognition cannot decide
     command_line: Selectors | None = None  # --select/--extend-select/--ignore, applied after the file's
 
     def settings_for(self, display_path: str) -> Settings:
@@ -82,7 +83,23 @@ class Config:
             if _glob_matches(override.files, display_path):
                 for name, value in override.values.items():
                     values[name] = {**values[name], **value} if name in ("rules", "trust") else value
+        values["format"] = self.format_for(display_path) if self.formats else None
         return Settings(values)
+
+    def format_for(self, display_path: str) -> str | None:
+        """The format `formats:` assigns to a file (the last matching glob wins), or None."""
+        chosen = None
+        for glob, name in self.formats.items():
+            if _glob_matches([glob], display_path):
+                chosen = name
+        return chosen
+
+    def assigns_format(self, path: Path) -> bool:
+        if not self.formats:
+            return False
+        from promptlint.discover import display_path
+
+        return self.format_for(display_path(path, self.root)) is not None
 
 
 @dataclass
@@ -149,6 +166,19 @@ def _read_per_file_ignores(value: Any, rules: dict[str, Rule]) -> dict[str, list
     if not isinstance(value, dict):
         raise ConfigError("'per-file-ignores' must map file patterns to lists of rule selectors")
     return {str(glob): _strings(f"per-file-ignores.{glob}", selectors) for glob, selectors in value.items()}
+
+
+def _read_formats(value: Any, _rules: dict[str, Rule]) -> dict[str, str]:
+    from promptlint.formats import FORMAT_READERS
+
+    names = tuple(FORMAT_READERS)
+
+    if not isinstance(value, dict):
+        raise ConfigError("'formats' must map file patterns to format names, such as 'prompts/**/*.txt: template'")
+    for glob, name in value.items():
+        if name not in names:
+            raise ConfigError(f"'formats.{glob}' must be one of {', '.join(names)}, not {name!r}")
+    return {str(glob): str(name) for glob, name in value.items()}
 
 
 def _read_severity(value: Any, rules: dict[str, Rule]) -> dict[str, str]:
@@ -235,6 +265,7 @@ KEYS: dict[str, Key] = {key.name: key for key in (
     Key("trust", _read_trust, {}, per_file=True),
     Key("untrusted-names", _read_strings("untrusted-names"), [], per_file=True),  # extends lexicons/
     Key("overrides", _read_overrides, []),
+    Key("formats", _read_formats, {}),
 )}
 # what a Key's attribute is called on Config, where the two differ
 _ATTRIBUTES = {"rules": "rule_options"}

@@ -171,8 +171,12 @@ def _walk(top: Path, config: Config, excludes: PathPatterns | None, includes: Pa
             inherited[os.path.join(walked, name)] = chain
         dirnames[:] = kept
         real_current: Path | None = None
+        folders: tuple[str, ...] | None = None
         for name in sorted(filenames):
-            if reader_for(name) is None:
+            if folders is None:
+                shown = display_path(current, root)
+                folders = tuple(part for part in shown.split("/") if part not in (".", ""))
+            if reader_for(name, folders) is None and not config.assigns_format(current / name):
                 continue
             file = current / name
             if excludes is not None and excludes.matches(file, False):

@@ -244,6 +244,9 @@ class Variable:
     trust: Literal["trusted", "untrusted", "unknown"] = "unknown"
     max_tokens: int | None = None
     description: str | None = None
+    # the file that declares it when that is not the document's own (Semantic Kernel's config.json
+    # beside skprompt.txt, promptflow's flow.dag.yaml beside a template): `span` points into it
+    source: SourceFile | None = None
 
 
 @dataclass
@@ -317,8 +320,11 @@ class Metadata:
         return self.model.string()
 
 
-DocumentFormat = Literal["native", "prompty", "dotprompt", "chat", "tools", "markdown"]
-TemplateSyntax = Literal["jinja", "handlebars", "none"]
+DocumentFormat = Literal["native", "prompty", "dotprompt", "chat", "tools", "markdown", "template",
+                         "semantic-kernel", "promptflow", "langchain", "promptfoo", "mcp-server"]
+# Jinja also covers Nunjucks and Liquid, Handlebars also Mustache; Semantic Kernel's own syntax
+# (`{{$var}}`, `{{Plugin.Function $arg}}`) and Python's f-string `{var}` (LangChain) have their own
+TemplateSyntax = Literal["jinja", "handlebars", "semantic-kernel", "f-string", "none"]
 
 
 @dataclass

@@ -219,8 +219,9 @@ def _trust_of(document: Document, name: str, configured: dict[str, Any], untrust
               model_words: dict[str, Kind]) -> Trust:
     variable = document.variables.get(name)
     if variable is not None and variable.trust != "unknown":
+        where = f"{variable.source.display_path}:" if variable.source is not None else "line "
         return Trust(variable.trust, "declared",
-                     f"declared `trust: {variable.trust}` at line {variable.span.start_line}")
+                     f"declared `trust: {variable.trust}` at {where}{variable.span.start_line}")
     for level in ("untrusted", "trusted"):
         for pattern in configured.get(level) or ():
             if fnmatchcase(name, pattern):

@@ -613,6 +613,8 @@ def identifiers(document: Document) -> list[Identifier]:
         names_at = {(node.key_span.start, node.string()): node for _path, node, _key in _walk(document.root)
                     if node.key_span is not None and node.string() is not None}
         for name, variable in document.variables.items():
+            if variable.source is not None:
+                continue  # declared in another file, which is linted as a document of its own
             name_node = names_at.get((variable.span.start, name))  # `- name: x` declarations point at the key
             if name_node is not None:
                 add(name, f"variable '{name}'", name_node.span, name_node.text)

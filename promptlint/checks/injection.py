@@ -172,7 +172,8 @@ def trust_undeclared(document: Document, context: CheckContext) -> Iterator[Find
         if trust.source in ("declared", "configured"):
             continue
         variable = document.variables.get(name)
-        span = variable.span if variable is not None else first_use[name].span if name in first_use else None
+        local = variable is not None and variable.source is None
+        span = variable.span if local and variable else first_use[name].span if name in first_use else None
         if span is None:
             continue
         how = "`trust: untrusted` (or `trusted`) on its declaration" if document.format == "native" else \

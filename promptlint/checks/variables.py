@@ -28,8 +28,10 @@ def undeclared_variable(document: Document, context: CheckContext) -> Iterator[F
             continue
         close = difflib.get_close_matches(use.name, sorted(declared), n=1)
         hint = f"did you mean '{close[0]}'? Otherwise declare" if close else "declare"
-        related = (Related(document.path, document.variables[close[0]].span, f"'{close[0]}' is declared here"),) \
-            if close else ()
+        declaration = document.variables[close[0]] if close else None
+        where_declared = declaration.source.display_path if declaration and declaration.source else document.path
+        related = (Related(where_declared, declaration.span, f"'{close[0]}' is declared here"),) \
+            if declaration else ()
         # renaming changes what the template reads, so it is offered as unsafe: a person confirms the guess
         fixes = (Fix(f"rename '{use.name}' to '{close[0]}'", (Edit(use.span, close[0]),), "unsafe"),) if close else ()
         yield context.finding(
@@ -46,7 +48,7 @@ def unused_variable(document: Document, context: CheckContext) -> Iterator[Findi
         return
     used = {use.name for use in document.variable_uses()}
     for name, variable in document.variables.items():
-        if name not in used:
+        if name not in used and variable.source is None:  # declared in another file: this one holds no place for it
             yield context.finding(
                 variable.span,
                 f"variable '{name}' is declared but no message uses it; remove the declaration, or use it "

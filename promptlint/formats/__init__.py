@@ -27,28 +27,58 @@ MAX_FILE_BYTES = 2 * 1024 * 1024  # bounds the work one file can cost
 
 Reader = Callable[[SourceFile], Document | None]
 
+# Files whose whole name says what they are (matched case-sensitively, as the frameworks do).
+READERS_BY_NAME: dict[str, Reader] = {}
 # Checked in order; the first suffix that matches the lower-cased file name decides.
-READERS_BY_SUFFIX: tuple[tuple[tuple[str, ...], Reader], ...] = (
+READERS_BY_SUFFIX: list[tuple[tuple[str, ...], Reader]] = [
     ((".prompt.yaml", ".prompt.yml"), read_native),
     ((".prompty",), read_prompty),
     ((".prompt",), read_dotprompt),
     ((".md", ".markdown", ".mdc"), read_markdown),
     ((".json", ".yaml", ".yml"), read_data_file),
-)
+]
+# Readers for suffixes that say "a template" or "text" but not whose (`.txt`, `.j2`): given the
+# file name and the folders above it (relative to the project root), each says whether it is one
+# of theirs; the first that does reads it.
+PathTest = Callable[[str, tuple[str, ...]], bool]
+READERS_BY_PATH: list[tuple[PathTest, Reader]] = []
 # Readers that recognise a prompt by what a file holds, not by its name: a file of theirs
 # that cannot be read that far is only reported when it was named on the command line (or,
 # for Markdown, when its path makes it a prompt: `AGENTS.md`, `.cursorrules`).
 BY_CONTENT = (read_markdown, read_data_file)
 
 
-def reader_for(name: str) -> Reader | None:
+def reader_for(name: str, folders: tuple[str, ...] = ()) -> Reader | None:
+    """The reader for a file called `name` in `folders` (relative to the project root), or None
+    when nothing about its path says it may be a prompt or tool file."""
     if name in PROMPT_FILE_NAMES:  # no suffix: the name decides, case-sensitively as for PROMPT_PATHS
         return read_markdown
+    by_name = READERS_BY_NAME.get(name)
+    if by_name is not None:
+        return by_name
     lowered = name.lower()
     for suffixes, reader in READERS_BY_SUFFIX:
         if lowered.endswith(suffixes):
             return reader
+    for is_theirs, reader in READERS_BY_PATH:
+        if is_theirs(name, folders):
+            return reader
     return None
+
+
+# The names `formats:` in the configuration maps globs to, for files recognition cannot place.
+FORMAT_READERS: dict[str, Reader] = {
+    "native": read_native,
+    "prompty": read_prompty,
+    "dotprompt": read_dotprompt,
+    "markdown": read_markdown,
+    "data": read_data_file,  # chat messages, tool definitions and framework files, told apart by content
+}
+
+
+def path_reader(display_path: str) -> Reader | None:
+    *folders, name = display_path.split("/")
+    return reader_for(name, tuple(folders))
 
 
 def read_document(path: Path, display_path: str, explicit: bool = False,
@@ -59,9 +89,11 @@ def read_document(path: Path, display_path: str, explicit: bool = False,
     a Markdown, JSON or YAML file that cannot be read (too large, binary, not UTF-8, not
     parsing) is not reported: nothing says it is a prompt file (think of package-lock.json).
     """
-    reader = reader_for(path.name)
+    forced = _configured_reader(settings)
+    reader = forced or path_reader(display_path)
     if reader is None:
         return None
+    explicit = explicit or forced is not None  # the configuration says it is a prompt file: report why not
     empty = SourceFile(path, display_path, "")
     try:
         with path.open("rb") as handle:
@@ -75,10 +107,16 @@ def read_document(path: Path, display_path: str, explicit: bool = False,
 
 def read_source(source: SourceFile, explicit: bool = False, settings: Settings | None = None) -> Document | None:
     """Read text already in memory (an editor buffer, a file at a git base) as its path's format."""
-    reader = reader_for(source.path.name)
+    forced = _configured_reader(settings)
+    reader = forced or path_reader(source.display_path)
     if reader is None:
         return None
     return _reported(_parse(source, reader, settings), reader, explicit)
+
+
+def _configured_reader(settings: Settings | None) -> Reader | None:
+    name = settings.get("format") if settings is not None else None
+    return FORMAT_READERS.get(name) if name else None
 
 
 def _reported(document: Document | None, reader: Reader, explicit: bool) -> Document | None:

@@ -1,28 +1,60 @@
-"""`.json` / `.yaml` files recognised by content: chat messages or tool definitions."""
+"""`.json` / `.yaml` files recognised by content: chat messages, tool definitions and the
+framework files that say what they are only by their shape (Semantic Kernel, LangChain,
+promptflow, promptfoo, MCP server manifests).
+
+Each recogniser looks at the parsed data (and the file's name, for formats that have a fixed
+one) and returns a Document, or None when the data is not its shape; the first that answers
+wins. A file no recogniser claims is not ours (think of package.json)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from promptlint.formats.chat import looks_like_chat, read_chat
 from promptlint.formats.tools import looks_like_tools, tools_in
 from promptlint.loaders.json_tree import load_json
 from promptlint.loaders.yaml_tree import load_yaml
-from promptlint.model import Document, SourceFile, TemplateSyntax
+from promptlint.model import Document, Node, SourceFile, TemplateSyntax
+
+Recogniser = Callable[[SourceFile, Node], Document | None]
+
+
+def _tools(source: SourceFile, root: Node) -> Document | None:
+    if not looks_like_tools(root):
+        return None
+    document = Document(source=source, format="tools", root=root, template_syntax="none")
+    document.tools = tools_in(root)
+    return document
+
+
+# Framework shapes come before the generic tool listing: a promptfoo config carries tools too.
+RECOGNISERS: list[Recogniser] = []
+
+
+def _recognisers() -> list[Recogniser]:
+    # imported here: the framework readers import chat and tools from this package
+    from promptlint.formats.frameworks import FRAMEWORK_RECOGNISERS
+
+    return [*FRAMEWORK_RECOGNISERS, _tools]
 
 
 def read_data_file(source: SourceFile, *, template_syntax: TemplateSyntax = "none") -> Document | None:
-    """A Document for chat or tool files; None for other data; format None if it does not parse.
+    """A Document for chat, tool or framework files; None for other data; format None if it does not parse.
 
     `template_syntax` applies to chat messages only (see `read_chat`); tool files are never templates."""
     is_json = source.path.name.lower().endswith(".json")
     root, problems = load_json(source) if is_json else load_yaml(source)
     if root is None:
         return Document(source=source, format=None, problems=problems) if problems else None
-    if looks_like_chat(root):
-        document = read_chat(source, root, template_syntax=template_syntax)
-    elif looks_like_tools(root):
-        document = Document(source=source, format="tools", root=root, template_syntax="none")
-        document.tools = tools_in(root)
-    else:
+    document = read_chat(source, root, template_syntax=template_syntax) if looks_like_chat(root) else None
+    if document is None:
+        if not RECOGNISERS:
+            RECOGNISERS.extend(_recognisers())
+        for recognise in RECOGNISERS:
+            document = recognise(source, root)
+            if document is not None:
+                break
+    if document is None:
         return None
     document.problems[:0] = problems
     return document
