@@ -18,7 +18,7 @@ from markers import SIDECAR_SUFFIX, expected_findings, unmatched
 from promptlint.config import Config, load_config
 from promptlint.engine import lint_paths, select_rules
 from promptlint.findings import Report
-from promptlint.formats import reader_for
+from promptlint.formats import path_reader
 from promptlint.registry import load_rules
 
 RULES = load_rules()
@@ -26,7 +26,8 @@ RULES = load_rules()
 
 def fixture_files() -> list[Path]:
     return sorted(path for path in FIXTURES.rglob("*")
-                  if path.is_file() and reader_for(path.name) and not path.name.endswith(SIDECAR_SUFFIX))
+                  if path.is_file() and path_reader(path.relative_to(REPOSITORY).as_posix())
+                  and not path.name.endswith(SIDECAR_SUFFIX))
 
 
 def all_rules_config(folder_rule: str | None = None) -> Config:
