@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from promptlint.model import Problem, Span, Template, TemplateSyntax, Text, VariableUse
+from promptlint.templates_fstring import scan_fstring
+from promptlint.templates_semantic_kernel import scan_semantic_kernel
 
 Bindings = dict[str, list[tuple[int, set[str]]]]  # name -> (source offset of the binding, names it reads)
 _JINJA_OPEN = re.compile(r"\{\{|\{%|\{#")
@@ -68,6 +70,10 @@ def scan_template(text: Text, syntax: TemplateSyntax, message_index: int | None 
         return Template()
     if syntax == "handlebars":
         return _scan_handlebars(text, message_index)
+    if syntax == "semantic-kernel":
+        return scan_semantic_kernel(text, message_index)
+    if syntax == "f-string":
+        return scan_fstring(text, message_index)
     return _scan_jinja(text, message_index)
 
 

@@ -191,8 +191,9 @@ def _role_writers(message: Message, document: Document) -> tuple[set[str], set[i
         tag = text[use.tag_span.start:use.tag_span.end]
         line_end = text.find("\n", use.tag_span.end)
         after = _TEMPLATE_COMMENT.sub("", text[use.tag_span.end:line_end if line_end != -1 else len(text)])
-        if _ROLE_ATTRIBUTE.search(tag) and (after.strip() == ":" or text[max(0, use.tag_span.start - 6):
-                                                                        use.tag_span.start] == 'role="'):
+        # a tag that opens a role attribute writes the role whatever it reads (SK's `role="{{$role}}"`)
+        in_attribute = text[max(0, use.tag_span.start - 6):use.tag_span.start] in ('role="', "role='")
+        if in_attribute or (_ROLE_ATTRIBUTE.search(tag) and after.strip() == ":"):
             names.add(use.name)
             markers.add(use.tag_span.start)
     return names, markers

@@ -59,7 +59,10 @@ def document_strings(document: Document) -> list[DocumentString]:
             seen.add(text.offset(0))
             configuration = front and bool(path) and isinstance(path[0], str) and (
                 path[0] in CONFIGURATION_KEYS or path[0].startswith("x-"))
-            found.append(DocumentString(text, None, path, _assigned_name(path), configuration))
+            if document.format == "mcp-server":
+                # a server manifest configures a client: only its description is read by people and models
+                configuration = path not in (("description",), ("about", "description"))
+            found.append(DocumentString(text, None, path, _assigned_name(document.root, path), configuration))
     return found
 
 
@@ -75,7 +78,19 @@ def _scalars(node: Node, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[st
             stack.extend(reversed([((*path, index), child) for index, child in enumerate(node.elements())]))
 
 
-def _assigned_name(path: tuple[str | int, ...]) -> str | None:
+def _assigned_name(root: Node, path: tuple[str | int, ...]) -> str | None:
+    """The name a value is assigned to: its key, the key above `default`/`examples`/..., or the
+    `name` beside it (`environmentVariables: [{name: DB_PASSWORD, default: ...}]`)."""
+    if path and path[-1] in VALUE_KEYS | {"value"}:
+        holder: Node | None = root
+        for part in path[:-1]:
+            if holder is None:
+                break
+            holder = holder.get(part) if isinstance(part, str) else (
+                holder.elements()[part] if holder.kind == "sequence" and part < len(holder.elements()) else None)
+        name = holder.get("name") if holder is not None else None
+        if name is not None and name.string():
+            return name.string()
     for part in reversed(path):
         if isinstance(part, str) and part not in VALUE_KEYS:
             return part

@@ -18,7 +18,16 @@ _XML_TAG = re.compile(r"<(/?)([A-Za-z][\w.:-]*)(?:\s[^<>]*)?(/?)>")
 # formats whose runtime renders the whole body to text and then splits it into messages at role markers
 SPLIT_AFTER_RENDERING = {"prompty": "Prompty splits the rendered body at lines such as `system:`",
                          "dotprompt": "Dotprompt renders without HTML escaping, then splits the text at "
-                                      "`<<<dotprompt:role:...>>>` markers"}
+                                      "`<<<dotprompt:role:...>>>` markers",
+                         "semantic-kernel": "Semantic Kernel reads `<message role=\"...\">` tags out of the rendered "
+                                            "text",
+                         "role-lines": "promptflow renders the template and then splits it at lines such as "
+                                       "`# system:`"}
+# formats whose role markers are whole lines: only a value at the start of a line can forge one
+LINE_MARKERS = frozenset({"prompty", "role-lines"})
+REMEDY = {"prompty": "remove line breaks from the value (`| replace(\"\\n\", \" \")`)",
+          "role-lines": "remove line breaks from the value (`| replace(\"\\n\", \" \")`)",
+          "semantic-kernel": "drop `allow_dangerously_set_content: true` (SK then HTML-encodes the value)"}
 # filters whose output cannot contain a line break (or any markup): the value cannot forge a role line
 ONE_LINE_FILTERS = frozenset({"tojson", "b64encode", "urlencode", "replace", "datamark", "striptags", "escape", "e",
                               "wordwrap_none", "oneline"})
@@ -76,7 +85,7 @@ def undelimited_untrusted_variable(document: Document, context: CheckContext) ->
             continue
         yield context.finding(
             emission.use.tag_span,
-            f"untrusted {_shown(emission)} is pasted into the {message.role} message without delimiters, so the "
+            f"untrusted {_shown(emission)} is pasted into {message.label} without delimiters, so the "
             f"model cannot tell where it starts and ends ({emission.trust.evidence}). Enclose it in a tag pair "
             f"named for what it holds (<document>{{{{ {emission.use.name} }}}}</document>) and refer to the tag in "
             "the instructions, or send it as a message of its own",
@@ -117,8 +126,13 @@ def untrusted_in_assistant_turn(document: Document, context: CheckContext) -> It
 
 def role_marker_injection_surface(document: Document, context: CheckContext) -> Iterator[Finding]:
     """PL106: a value that can forge a role marker in a format that splits roles after rendering."""
-    runtime = SPLIT_AFTER_RENDERING.get(document.format or "")
-    if runtime is None or document.role_markers_strict:
+    kind: str = document.format or ""
+    if kind == "template" and any(message.role_span is not None for message in document.messages):
+        kind = "role-lines"  # a standalone template split at promptflow's `# role:` lines
+    runtime = SPLIT_AFTER_RENDERING.get(kind)
+    semantic_kernel = kind == "semantic-kernel"
+    # SK's HTML encoding keeps values from forging tags, but a role attribute written from data still chooses
+    if runtime is None or (document.role_markers_strict and not semantic_kernel):
         return
     closing = ("set `template.format.strict: true` (the runtime then rejects role markers that rendered text "
                "forges), or " if document.format == "prompty" else "")
@@ -131,10 +145,8 @@ def role_marker_injection_surface(document: Document, context: CheckContext) -> 
         value = message.text.value
         start = message.text.index_of(emission.use.tag_span.start)
         end = message.text.index_of(emission.use.tag_span.end - 1)
-        if start is None or end is None:
-            continue
-        tag = value[start:end + 1]
-        if emission.writes_role:
+        if emission.writes_role:  # a role attribute sits outside the message text
+            tag = document.source.text[emission.use.tag_span.start:emission.use.tag_span.end]
             reported.add(emission.use.tag_span.start)
             severity: Severity | None = None if emission.trust.untrusted and emission.trust.source != "inferred" \
                 else "note"
@@ -147,12 +159,13 @@ def role_marker_injection_surface(document: Document, context: CheckContext) -> 
             continue
         if not emission.trust.untrusted or emission.role_from_data or set(emission.use.filters) & ONE_LINE_FILTERS:
             continue
+        if start is None or end is None or (semantic_kernel and _encoded(document, emission.variable)):
+            continue
         line_start = value.rfind("\n", 0, start) + 1
-        if document.format == "prompty" and value[line_start:start].strip():
-            continue  # Prompty's role markers are whole lines: a value after other text cannot begin one
+        if kind in LINE_MARKERS and value[line_start:start].strip():
+            continue  # role markers that are whole lines: a value after other text cannot begin one
         reported.add(emission.use.tag_span.start)
-        remedy = "remove line breaks from the value (`| replace(\"\\n\", \" \")`)" if document.format == "prompty" \
-            else "strip `<<<` from the value before rendering"
+        remedy = REMEDY.get(kind, "strip `<<<` from the value before rendering")
         yield context.finding(
             emission.use.tag_span,
             f"untrusted {_shown(emission)} is rendered into the body before it is split into messages: {runtime}, "
@@ -160,6 +173,14 @@ def role_marker_injection_surface(document: Document, context: CheckContext) -> 
             f"({emission.trust.evidence}). Assumed: a runtime that splits after rendering. Close it: {closing}"
             f"{remedy}, or have the application send it as a message of its own",
             severity=_severity(context, emission.trust), evidence=_evidence(emission))
+
+
+def _encoded(document: Document, name: str) -> bool:
+    """Whether Semantic Kernel HTML-encodes the value (its default), so that it cannot write a tag."""
+    variable = document.variables.get(name)
+    if variable is not None and variable.encoded is not None:
+        return variable.encoded
+    return document.role_markers_strict is not False
 
 
 def trust_undeclared(document: Document, context: CheckContext) -> Iterator[Finding]:

@@ -15,6 +15,9 @@ DECLARED_IN = {
     "prompty": "'inputs' in the front matter",
     "dotprompt": "'input.schema' in the front matter",
     "markdown": "'inputs' in the front matter",
+    "semantic-kernel": "'input_variables' (in the config.json beside skprompt.txt)",
+    "template": "the node's 'inputs' in flow.dag.yaml",
+    "langchain": "'input_variables'",
 }
 
 
@@ -43,6 +46,18 @@ def undeclared_variable(document: Document, context: CheckContext) -> Iterator[F
         )
 
 
+def written(document: Document, name: str) -> str:
+    """How the document's template syntax writes a use of `name`."""
+    syntax = document.template_syntax
+    if syntax == "f-string":
+        return f"{{{name}}}"
+    if syntax == "semantic-kernel":
+        return f"{{{{${name}}}}}"
+    if syntax == "handlebars":
+        return f"{{{{{name}}}}}"
+    return f"{{{{ {name} }}}}"
+
+
 def unused_variable(document: Document, context: CheckContext) -> Iterator[Finding]:
     if not document.declares_variables:
         return
@@ -52,5 +67,5 @@ def unused_variable(document: Document, context: CheckContext) -> Iterator[Findi
             yield context.finding(
                 variable.span,
                 f"variable '{name}' is declared but no message uses it; remove the declaration, or use it "
-                f"as {{{{ {name} }}}} where it belongs",
+                f"as {written(document, name)} where it belongs",
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from promptlint.formats.chat import read_messages
 from promptlint.formats.schema_check import schema_problems
+from promptlint.formats.semantic_kernel import looks_like_template, read_template
 from promptlint.formats.tools import tool_from_node
 from promptlint.loaders.yaml_tree import load_yaml
 from promptlint.model import Document, Node, OutputSchema, Problem, SourceFile, Tool, Variable
@@ -15,7 +16,8 @@ def read_native(source: SourceFile) -> Document | None:
     document = Document(source=source, format="native", declares_variables=True)
     root, problems = load_yaml(source)
     if root is not None and _is_semantic_kernel(root):
-        return None  # Semantic Kernel also names its templates *.prompt.yaml; not this format
+        # Semantic Kernel also names its templates *.prompt.yaml: its reader's when the shape is SK's own
+        return read_template(source, root, problems) if looks_like_template(root) else None
     document.problems.extend(problems)
     if root is None:
         if not problems:
