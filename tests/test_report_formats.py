@@ -44,8 +44,8 @@ def check(*args: str, env: dict[str, str] | None = None) -> Any:
 
 def test_json_document_has_the_documented_keys(project: Path) -> None:
     report = json.loads(check("--format", "json", ".").stdout)
-    assert set(report) == {"schema_version", "tool", "files_scanned", "summary", "findings", "unchecked", "skipped",
-                           "errors"}
+    assert set(report) == {"schema_version", "tool", "files_scanned", "files", "summary", "findings", "unchecked",
+                           "skipped", "errors"}
     assert report["schema_version"] == 2
     assert report["tool"] == {"name": "promptlint", "version": __version__}
     assert report["files_scanned"] == 3
@@ -105,7 +105,8 @@ def test_json_reports_internal_errors(project: Path, monkeypatch: pytest.MonkeyP
 
 
 def test_github_annotations(project: Path) -> None:
-    lines = check("--format", "github", "prompts/typo.prompt.yaml").stdout.splitlines()
+    result = check("--format", "github", "prompts/typo.prompt.yaml")
+    lines = result.stdout.splitlines()
     assert lines[:2] == [
         "::warning file=prompts/typo.prompt.yaml,line=4,col=3,endLine=4,endColumn=11,title=PL003 unused-variable::"
         "variable 'question' is declared but no message uses it; remove the declaration, or use it as "
@@ -114,7 +115,8 @@ def test_github_annotations(project: Path) -> None:
         "variable 'quesion' is used but not declared; did you mean 'question'? Otherwise declare it in "
         "'variables', or it renders as an empty string (or fails) at run time",
     ]
-    assert lines[2:] == ["Found 2 findings (1 error, 1 warning) in 1 of 1 file."]
+    assert lines[2:] == []  # standard output holds workflow commands only; the summary goes to standard error
+    assert result.stderr == "Found 2 findings (1 error, 1 warning) in 1 of 1 file.\n"
 
 
 def test_github_escapes_data_and_properties(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -122,7 +124,9 @@ def test_github_escapes_data_and_properties(tmp_path: Path, monkeypatch: pytest.
     text = 'id: a\nx-meta:\n  "50%\\noff: a,b": 1\n  "50%\\noff: a,b": 2\nmessages:\n  - role: user\n    content: x\n'
     write(tmp_path / "d%, a:b.prompt.yaml", text)
     monkeypatch.chdir(tmp_path)
-    [annotation, summary] = check("--format", "github", ".").stdout.splitlines()
+    result = check("--format", "github", ".")
+    [annotation] = result.stdout.splitlines()
+    summary = result.stderr.strip()
     match = re.fullmatch(r"::(\w+) (.*?)::(.*)", annotation)
     assert match is not None, annotation
     command, properties, message = match.groups()

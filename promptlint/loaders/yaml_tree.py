@@ -56,7 +56,11 @@ def load_yaml(source: SourceFile, start: int = 0, end: int | None = None) -> tup
         mark = error.problem_mark or error.context_mark
         offset = start + (mark.index if mark is not None else 0)
         what = error.problem or error.context or "invalid YAML"
-        return None, [Problem(f"YAML does not parse: {what}", source.span(offset, offset))]
+        opened = start + error.context_mark.index if error.context_mark is not None else None
+        plain = _in_plain_words(what, source, offset, opened)
+        # the parser's own words stay at the end, for searching the web
+        message = f"YAML does not parse: {plain} ({what})" if plain else f"YAML does not parse: {what}"
+        return None, [Problem(message, source.span(offset, offset))]
     except YAMLError as error:  # reader errors: control characters and the like
         offset = start + int(getattr(error, "position", 0) or 0)
         return None, [Problem(f"YAML does not parse: {error}", source.span(offset, offset))]
@@ -67,6 +71,60 @@ def load_yaml(source: SourceFile, start: int = 0, end: int | None = None) -> tup
         return builder.build(composed, 0), builder.problems
     except _Invalid as error:
         return None, [*builder.problems, Problem(str(error), source.span(error.offset, error.offset))]
+
+
+def _in_plain_words(what: str, source: SourceFile, offset: int, opened: int | None) -> str | None:
+    """The common syntax errors of libyaml and of ruamel's Python parser (whose wordings differ)
+    in words a prompt author knows, with the usual fix; None for the others. `offset` is where
+    the parser stopped, `opened` where the construct it was reading started."""
+    text = source.text
+    char = text[offset] if offset < len(text) else ""
+    before = text[text.rfind("\n", 0, offset) + 1:offset]  # the line up to the error
+    where = ""
+    if opened is not None:
+        span = source.span(opened, opened)
+        where = f"line {span.start_line}, column {span.start_column}"
+    if what.startswith("mapping values are not allowed"):
+        if ": " in before or before.rstrip().endswith(":"):
+            return ("a value here holds ': ', which YAML reads as the start of another key: put the whole value "
+                    "in quotes, or write it as a block (`key: |` and the text on the lines below, indented)")
+        return ("this line is indented deeper than the key above it, so YAML reads it as more of that key's "
+                "value, where 'key: ' cannot start: indent it like the keys beside it (or, if the ': ' is part "
+                "of the value above, put that value in quotes)")
+    if what == "did not find expected key" or what.startswith(("expected <block end>", "did not find expected '-'")):
+        if char == "-":
+            return ("this list item is indented differently from the lines above it: line its '- ' up with the "
+                    "other items, indented under the key the list belongs to")
+        if before.rstrip().endswith(("'", '"')) and before.strip()[:1] not in ("'", '"'):
+            return ("text follows the closing quote of a value: a quoted value ends at its closing quote; quote "
+                    "the whole value, or leave the quotes out")
+        return ("a line here is indented differently from the key above it (the keys of one mapping start in "
+                "the same column), or a value holds ': ' and needs quotes")
+    if what == "could not find expected ':'":
+        return (f"the text at {where or 'the start of this key'} reads as a key, but no ':' follows it on its "
+                "line: add the ':' after the key, or, if the line continues the value above it, indent it deeper "
+                "than that value's key or put the value in quotes")
+    if what.startswith("found character") and what.endswith("that cannot start any token"):
+        if char == "\t":
+            return "a tab here: YAML indents with spaces only, never tabs; replace the tab with spaces"
+        shown = repr(char) if char else "this character"
+        return f"a value cannot start with {shown} (YAML reserves it): put the value in quotes"
+    if what == "found unexpected end of stream" and where:
+        quote = text[opened] if opened is not None and opened < len(text) else "the quote"
+        return f"the quoted value that opens at {where} is never closed: add its closing {quote}"
+    for opening, closing in (("{", "}"), ("[", "]")):
+        if what.startswith((f"did not find expected ',' or '{closing}'", f"expected ',' or '{closing}'")):
+            kind = "mapping" if opening == "{" else "list"
+            return (f"the {opening}...{closing} {kind} that opens at {where or 'the value'} is not closed, or its "
+                    f"items lack a ',' between them; if the value is text that starts with '{opening}', put it "
+                    "in quotes")
+    if what.startswith("found unknown escape character"):
+        return ("a backslash in a double-quoted value starts an escape such as \\n; this one is not a YAML "
+                "escape: write \\\\ for a backslash, or use single quotes, where a backslash is plain text")
+    if what.startswith("found undefined alias"):
+        return ("a value that starts with '*' refers to an anchor ('&name') that is not defined above it: "
+                "if the '*' is text, put the value in quotes")
+    return None
 
 
 def _composer() -> YAML:

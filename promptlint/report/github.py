@@ -1,4 +1,5 @@
-"""`--format github`: workflow-command annotations that GitHub Actions shows on the diff."""
+"""`--format github`: workflow-command annotations that GitHub Actions shows on the diff, and
+nothing else (the command line writes the summary line to standard error)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from typing import IO
 
 from promptlint.findings import Report
 from promptlint.registry import Rule
-from promptlint.report.summary import summary_line
 
 _LEVEL = {"error": "error", "warning": "warning", "note": "notice"}
 
@@ -37,4 +37,3 @@ def render(report: Report, rules: dict[str, Rule], out: IO[str], color: bool) ->
     for error in report.errors:
         where = f" file={_property(error.path)}" if error.path else ""
         out.write(f"::error{where}::{_data('promptlint failed: ' + error.message)}\n")
-    out.write(summary_line(report) + "\n")
