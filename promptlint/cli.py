@@ -10,15 +10,18 @@ import io
 import os
 import sys
 from pathlib import Path
-from typing import IO, NoReturn
+from typing import IO, TYPE_CHECKING, NoReturn
 
 import click
 
 from promptlint import __version__
 from promptlint.config import ConfigError, Selectors, check_selectors, load_config
-from promptlint.findings import SEVERITY_ORDER
+from promptlint.findings import SEVERITY_ORDER, Report
 from promptlint.registry import Rule, RuleDefinitionError, load_rules
 from promptlint.report import FORMATS
+
+if TYPE_CHECKING:
+    from promptlint.engine import Selection
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -62,12 +65,18 @@ def main() -> None:
 @click.option("--strict-suppressions", is_flag=True, help="Report suppressions that suppress nothing (PL009).")
 @click.option("--force-exclude", is_flag=True, help="Apply the configured excludes to files named on the command "
               "line too (use it from pre-commit).")
+@click.option("--stdin-filename", help="Lint standard input (the path `-`) as this file: the name chooses the "
+              "format and the configuration that applies, and findings are reported under it.")
 @click.option("--no-color", is_flag=True, help="Never colour the text report.")
+@click.option("--show-files", "-v", is_flag=True,
+              help="List every file read, with the format it was read as, and every file skipped, with why.")
+@click.option("--show-skipped", is_flag=True, help="List the files skipped, with why (not ours, too large, ...).")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, show_default=True,
               help="Worker processes for large trees (0: one per CPU; trees under 200 files run in one).")
 def check(paths: tuple[Path, ...], output_format: str, output: Path | None, select: tuple[str, ...],
           extend_select: tuple[str, ...], ignore: tuple[str, ...], config_path: Path | None, fail_on: str | None,
-          exit_zero: bool, strict_suppressions: bool, force_exclude: bool, no_color: bool, jobs: int) -> None:
+          exit_zero: bool, strict_suppressions: bool, force_exclude: bool, no_color: bool, show_files: bool,
+          show_skipped: bool, jobs: int, stdin_filename: str | None = None) -> None:
     """Lint prompt files and tool schemas under PATHS (default: the current directory)."""
     from promptlint.engine import lint_paths, select_rules
     from promptlint.report import renderer
@@ -81,16 +90,27 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, sele
         _fail(str(error))
     if select or extend_select or ignore:
         config.command_line = Selectors(_selectors(select) or None, _selectors(extend_select), _selectors(ignore))
-    missing = [path for path in paths if not path.exists() and not path.is_symlink()]
+    stdin_name = _stdin_name(paths, stdin_filename)  # what standard input is linted as; None: read the paths
+    missing = [path for path in paths if stdin_name is None and not path.exists() and not path.is_symlink()]
     if missing:
         _fail(f"no such file or directory: {missing[0]}")
     try:
         selection = select_rules(rules, config, strict_suppressions)
-        report = lint_paths(list(paths) or [Path(".")], selection, force_exclude, jobs or _cpu_count())
+        if stdin_name is not None:
+            report = _lint_stdin(stdin_name, selection, force_exclude)
+        else:
+            report = lint_paths(list(paths) or [Path(".")], selection, force_exclude, jobs or _cpu_count())
     except RuleDefinitionError as error:
         _fail(f"bad rule definition: {error}")
     except Exception as error:  # a traceback would exit 1, which means "findings"
         _fail(f"internal error: {error!r}; please report it")
+    report.show_files, report.show_skipped = show_files, show_skipped
+    if stdin_name is not None and report.skipped and not report.files_scanned:
+        # one line that says why nothing was checked; json and sarif still write their (empty) report
+        skipped = report.skipped[0]
+        click.echo(f"promptlint: {skipped.path} not checked: {skipped.reason}", err=output_format != "text")
+        if output_format in ("text", "github"):
+            sys.exit(EXIT_CLEAN)
     render = renderer(output_format)
     if output is not None:
         try:
@@ -104,11 +124,68 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, sele
         if isinstance(sys.stdout, io.TextIOWrapper):
             sys.stdout.reconfigure(errors="backslashreplace")
         render(report, rules, sys.stdout, _color(sys.stdout, no_color))
+    if output_format == "github":  # standard output holds workflow commands only
+        from promptlint.report.summary import summary_line
+
+        click.echo(summary_line(report), err=True)
     if report.errors:
         sys.exit(EXIT_ERROR)
     threshold = SEVERITY_ORDER[fail_on or config.fail_on]
     failing = report.unchecked or any(SEVERITY_ORDER[result.severity] >= threshold for result in report.results)
     sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
+
+
+def _stdin_name(paths: tuple[Path, ...], stdin_filename: str | None) -> str | None:
+    """The name standard input is linted as, when the command reads it (the path `-`, or no
+    path with --stdin-filename, as ruff does); None when it reads the paths."""
+    if not any(str(path) == "-" for path in paths):
+        if stdin_filename is not None and paths:
+            _fail("--stdin-filename names the text read from standard input: pass `-` as the only path")
+        if stdin_filename == "":
+            _fail("--stdin-filename needs a file name, such as prompts/support.prompt.yaml")
+        return stdin_filename
+    if len(paths) > 1:
+        _fail("`-` (standard input) cannot be combined with other paths; lint them in another run")
+    if not stdin_filename:
+        _fail("`-` reads standard input, which has no file name: pass --stdin-filename NAME (for example "
+              "--stdin-filename prompts/support.prompt.yaml); the name chooses the format and the configuration "
+              "that applies, and findings are reported under it")
+    return stdin_filename
+
+
+def _lint_stdin(name: str, selection: Selection, force_exclude: bool) -> Report:
+    """Standard input linted as the file `name` (which need not exist), relative to the
+    current directory like a path on the command line."""
+    from promptlint.discover import PathPatterns, display_path
+    from promptlint.engine import lint_source
+    from promptlint.findings import Skipped
+    from promptlint.formats import MAX_FILE_BYTES, path_reader
+
+    config = selection.config
+    shown = display_path(Path(name), config.root)
+    excludes = PathPatterns(config.root, config.exclude) if force_exclude and config.exclude else None
+    if excludes is not None and excludes.matches(Path(name).absolute(), False):
+        return Report(root=str(config.root.absolute()), skipped=[Skipped(shown, "excluded by the configuration")])
+    data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        _fail(f"standard input is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; promptlint lints no file "
+              "that large")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        _fail(f"standard input is not valid UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start}); "
+              "prompt files must be UTF-8 text")
+    report = lint_source(text, shown, selection)
+    if not report.files_scanned and not report.errors:
+        if path_reader(shown) is None and not config.settings_for(shown).get("format"):
+            why = ("promptlint reads no format by this name (prompt and tool files are named like *.prompt.yaml, "
+                   "*.prompty, *.prompt, *.md, *.json, *.yaml or AGENTS.md; `formats:` in the configuration can "
+                   "assign a format)")
+        else:
+            why = ("the text holds no prompt or tool definitions of the kind this name says (Markdown without "
+                   "prompt front matter, JSON or YAML without chat messages or tools)")
+        report.skipped.append(Skipped(shown, why))
+    return report
 
 
 def _cpu_count() -> int:

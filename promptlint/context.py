@@ -27,8 +27,9 @@ class CheckContext:
 
     def finding(self, span: Span, message: str, related: tuple[Related, ...] = (), *,
                 severity: Severity | None = None, evidence: tuple[str, ...] = (),
-                fixes: tuple[Fix, ...] = (), path: str | None = None, redact: tuple[Span, ...] = ()) -> Finding:
-        return Finding(self.rule.id, message, span, related, severity, evidence, fixes, path, redact)
+                fixes: tuple[Fix, ...] = (), path: str | None = None, redact: tuple[Span, ...] = (),
+                hint: str | None = None) -> Finding:
+        return Finding(self.rule.id, message, span, related, severity, evidence, fixes, path, redact, hint)
 
     def analysis(self, document: Document, compute: Callable[[Document], T]) -> T:
         """`compute(document)`, once per document for every rule that asks (trust, tokens, ...)."""

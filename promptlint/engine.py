@@ -36,7 +36,7 @@ from promptlint.findings import (
     Skipped,
     mask,
 )
-from promptlint.formats import read_document
+from promptlint.formats import read_candidate
 from promptlint.model import Document, SourceFile, Span
 from promptlint.project import Entry, ProjectContext
 from promptlint.provider import DocumentProvider
@@ -172,13 +172,17 @@ def lint_batch(candidates: list[Candidate], selection: Selection) -> Batch:
     for candidate in candidates:
         try:
             settings = selection.config.settings_for(candidate.display_path)
-            document = read_document(candidate.path, candidate.display_path, candidate.explicit, settings)
+            # a file named on the command line (by pre-commit, say) is recognised as in a walk, so the
+            # hook and `promptlint check .` agree; a file that is not ours is listed as skipped
+            document, why_not = read_candidate(candidate.path, candidate.display_path, False, settings)
         except Exception:  # a reader bug must not end the run; say so and go on
             batch.report.errors.append(RunError(f"internal error while reading: {traceback.format_exc(limit=3)}",
                                                 candidate.display_path))
             continue
         if document is not None:
             lint_document(document, selection, per_file, provider, batch, settings)
+        else:
+            batch.report.skipped.append(Skipped(candidate.display_path, why_not))
     return batch
 
 
@@ -187,6 +191,7 @@ def lint_document(document: Document, selection: Selection, per_file: list[tuple
     report = batch.report
     path = document.path
     report.files_scanned.append(path)
+    report.file_formats[path] = document.format or "unreadable"
     ignored = tuple(selector for patterns, selectors in per_file if patterns.matches(document.source.path, False)
                     for selector in selectors)
     rules = [rule for rule in selection.rules
@@ -253,6 +258,8 @@ def _finish(report: Report, batches: list[Batch], selection: Selection) -> Repor
         report.files_scanned.extend(batch.report.files_scanned)
         report.errors.extend(batch.report.errors)
         report.unchecked.extend(batch.report.unchecked)
+        report.skipped.extend(batch.report.skipped)
+        report.file_formats.update(batch.report.file_formats)
         report.suppressed += batch.report.suppressed
         for state in batch.states:
             states[state.path] = state
@@ -359,7 +366,7 @@ def _results(source: SourceFile, findings: list[Finding], selection: Selection,
             severity=severity,  # type: ignore[arg-type]
             message=finding.message,
             location=_location(source, source.display_path, finding.span),
-            fix_hint=rule.fix_hint,
+            fix_hint=finding.hint or rule.fix_hint,
             fingerprint=fingerprint,
             related=tuple(related),
             snippet_start=snippet_start,

@@ -53,6 +53,7 @@ class Finding:
     path: str | None = None  # project-scope findings: the file it sits in (None: the file checked)
     # text no report may print whole (a secret): code frames show only its first and last 4 characters
     redact: tuple[Span, ...] = ()
+    hint: str | None = None  # advice for this finding when the rule's fix hint is too general for it
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,10 @@ class Report:
     # PL001 (which would say why) is not selected: a run must not read as clean by accident
     unchecked: list[Skipped] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)  # found by a walk, not read
+    file_formats: dict[str, str] = field(default_factory=dict)  # each file read: the format it was read as
+    # what the human-facing report lists besides findings (`--show-files`, `--show-skipped`)
+    show_files: bool = False
+    show_skipped: bool = False
 
 
 def mask(secret: str) -> str:

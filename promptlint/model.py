@@ -247,6 +247,9 @@ class Variable:
     # the file that declares it when that is not the document's own (Semantic Kernel's config.json
     # beside skprompt.txt, promptflow's flow.dag.yaml beside a template): `span` points into it
     source: SourceFile | None = None
+    # whether the runtime HTML-encodes the value before it reads role tags out of the rendered text
+    # (Semantic Kernel does, unless `allow_dangerously_set_content`); None: the format has no such step
+    encoded: bool | None = None
 
 
 @dataclass
@@ -262,6 +265,10 @@ class Template:
     problems: list[Problem] = field(default_factory=list)
 
 
+# the role of a standalone template that nothing assigns one: rules read it as a user turn
+UNKNOWN_ROLE = "unknown"
+
+
 @dataclass
 class Message:
     index: int
@@ -270,6 +277,13 @@ class Message:
     span: Span  # the whole message in the file
     role_span: Span | None = None
     template: Template = field(default_factory=Template)
+
+    @property
+    def label(self) -> str:
+        """How a finding names this message: "the system message"."""
+        if self.role == UNKNOWN_ROLE:
+            return "the template's text (nothing says which role it is sent as)"
+        return f"the {self.role} message"
 
 
 @dataclass
@@ -321,7 +335,7 @@ class Metadata:
 
 
 DocumentFormat = Literal["native", "prompty", "dotprompt", "chat", "tools", "markdown", "template",
-                         "semantic-kernel", "promptflow", "langchain", "promptfoo", "mcp-server"]
+                         "semantic-kernel", "promptflow", "langchain", "promptfoo", "mcp-server", "smolagents"]
 # Jinja also covers Nunjucks and Liquid, Handlebars also Mustache; Semantic Kernel's own syntax
 # (`{{$var}}`, `{{Plugin.Function $arg}}`) and Python's f-string `{var}` (LangChain) have their own
 TemplateSyntax = Literal["jinja", "handlebars", "semantic-kernel", "f-string", "none"]
@@ -347,7 +361,8 @@ class Document:
     # analyses computed from this document, once, whoever asks (see `per_document`)
     analyses: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     # Whether the runtime rejects role markers forged by rendered text (Prompty's
-    # `template.format.strict`); None when the file does not say, and the loader decides.
+    # `template.format.strict`; Semantic Kernel's HTML encoding of values, unless the template's
+    # `allow_dangerously_set_content`); None when the file does not say, and the loader decides.
     role_markers_strict: bool | None = None
 
     @property

@@ -51,7 +51,7 @@ def message_position(role: str) -> Position:
 @per_document
 def prompt_texts(document: Document) -> list[PromptText]:
     """Messages, then tool texts, then output-schema descriptions, in document order each."""
-    texts = [PromptText(message.text, message_position(message.role), f"the {message.role} message", message)
+    texts = [PromptText(message.text, message_position(message.role), message.label, message)
              for message in document.messages]
     for tool in document.tools:
         texts.extend(_tool_texts(tool))

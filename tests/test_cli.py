@@ -165,13 +165,17 @@ def test_a_corrupt_file_gets_one_pl001_and_the_others_are_still_linted(in_tmp: P
         ("d-unused.prompt.yaml", "PL003")}
 
 
-def test_unrelated_broken_data_files_are_skipped_in_walks_but_reported_when_named(in_tmp: Path) -> None:
+def test_unrelated_broken_data_files_are_skipped_whether_walked_or_named(in_tmp: Path) -> None:
+    # pre-commit names the files it hands over: its verdict must be the walk's
     write(in_tmp / "package.json", '{"name": "x",\n')
     write(in_tmp / "typo.prompt.yaml", TYPO_PROMPT)
     assert {path for path, _rule, _line in found(json_report("."))} == {"typo.prompt.yaml"}
     result = invoke("check", "--format", "json", "package.json")
-    assert result.exit_code == 1
-    assert found(json.loads(result.stdout)) == {("package.json", "PL001", 2)}
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    assert found(report) == set()
+    [skipped] = report["skipped"]
+    assert skipped["path"] == "package.json" and skipped["reason"].startswith("JSON does not parse")
 
 
 # --- rules, explain, --version ------------------------------------------------------------------
@@ -270,7 +274,7 @@ def test_a_json_run_on_one_file_imports_no_tokenizer_nor_terminal_rendering(tmp_
     assert completed.stdout.strip() == "[]"
 
 
-def test_unreadable_data_files_are_reported_only_when_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unreadable_data_files_are_skipped_with_their_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # a walk meets lockfiles, binary Markdown and Latin-1 YAML that are nobody's prompts
     monkeypatch.setattr(promptlint.formats, "MAX_FILE_BYTES", 1024)
     write(tmp_path / "package-lock.json", '{"lockfileVersion": 3, "packages": {' + '"a": 1, ' * 300 + '"z": 0}}')
@@ -282,5 +286,7 @@ def test_unreadable_data_files_are_reported_only_when_named(tmp_path: Path, monk
     assert [(result.location.path, result.rule_id) for result in walked.results] == [("p.prompt.yaml", "PL002")]
     named = lint_paths([tmp_path / "package-lock.json", tmp_path / "notes.md", tmp_path / "legacy.yaml", prompt],
                        selection)
-    assert [(result.location.path, result.rule_id) for result in named.results] == [
-        ("package-lock.json", "PL001"), ("notes.md", "PL001"), ("legacy.yaml", "PL001"), ("p.prompt.yaml", "PL002")]
+    assert [(result.location.path, result.rule_id) for result in named.results] == [("p.prompt.yaml", "PL002")]
+    assert [(item.path, item.reason.split(";")[0].split(" (")[0]) for item in named.skipped] == [
+        ("package-lock.json", "file is larger than 0 MiB"), ("notes.md", "binary file"),
+        ("legacy.yaml", "not valid UTF-8")]

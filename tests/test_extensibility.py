@@ -17,6 +17,7 @@ from ruamel.yaml import YAML
 
 from promptlint import registry
 from promptlint.cli import main
+from promptlint.formats import path_reader
 from promptlint.registry import RuleDefinitionError, rule_from_mapping
 
 MINIMAL = {"id": "PL999", "name": "example-rule", "family": "documents", "severity": "note",
@@ -117,7 +118,27 @@ def test_pre_commit_manifest_runs_an_installed_command() -> None:
     for name in ("prompts/a.prompt.yaml", "x/chat.prompty", "greet.prompt", "prompts/tools.json",
                  ".github/agents/review.agent.md", "AGENTS.md", "sub/CLAUDE.md", "skills/pdf/SKILL.md", ".cursorrules",
                  ".cursor/rules/react.mdc", ".windsurfrules", ".github/copilot-instructions.md",
-                 ".claude/commands/review.md", "servers/db/tools.json", "a.chatmode.md", ".github/prompts/x.prompt.md"):
+                 ".claude/commands/review.md", "servers/db/tools.json", "a.chatmode.md", ".github/prompts/x.prompt.md",
+                 "flows/chat/chat.jinja2", "Plugin/Fn/skprompt.txt", "tools/bench.jsonl", "prompts/rag.txt"):
         assert pattern.search(name), name
-    for name in ("src/app.py", "README.md", "docs/guide.md", "package.json"):
+    for name in ("src/app.py", "image.png", "Makefile"):
         assert not pattern.search(name), name
+
+
+def hook_pattern() -> re.Pattern[str]:
+    hooks = YAML(typ="safe", pure=True).load((REPOSITORY / ".pre-commit-hooks.yaml").read_text("utf-8"))
+    return re.compile(next(hook for hook in hooks if hook["id"] == "promptlint")["files"])
+
+
+def test_the_hook_hands_over_every_file_discovery_would_read() -> None:
+    # the hook passes candidates broadly and promptlint decides; a file discovery reads but the
+    # hook's pattern leaves out would pass in pre-commit and fail in CI
+    pattern = hook_pattern()
+    paths = [path.relative_to(REPOSITORY).as_posix() for path in (REPOSITORY / "fixtures").rglob("*") if path.is_file()]
+    corpus = REPOSITORY.parent / "shared" / "corpus"
+    if corpus.is_dir():
+        paths += [path.relative_to(corpus).as_posix() for path in corpus.rglob("*") if path.is_file()]
+    read = [path for path in paths if path_reader(path) is not None]
+    assert len(read) > 100
+    missed = [path for path in read if not pattern.search(path)]
+    assert not missed, missed

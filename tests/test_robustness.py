@@ -56,5 +56,5 @@ def test_an_empty_file_is_handled(tmp_path: Path, suffix: str) -> None:
     path.write_text("", encoding="utf-8")
     report = lint_paths([path], select_rules(RULES, Config(root=tmp_path)))
     assert not report.errors
-    # a native prompt needs content and empty text is no JSON; other empty files are simply not prompts
-    assert [result.rule_id for result in report.results] == (["PL001"] if suffix in (".prompt.yaml", ".json") else [])
+    # a native prompt needs content; other empty files are simply not prompts (skipped, with why)
+    assert [result.rule_id for result in report.results] == (["PL001"] if suffix == ".prompt.yaml" else [])

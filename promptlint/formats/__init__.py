@@ -8,6 +8,7 @@ reported as PL001.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,9 +16,12 @@ from typing import TYPE_CHECKING
 from promptlint.formats.comments import find_comments
 from promptlint.formats.data import read_data_file
 from promptlint.formats.dotprompt import read_dotprompt
-from promptlint.formats.markdown import PROMPT_FILE_NAMES, is_prompt_path, read_markdown
+from promptlint.formats.json_lines import read_json_lines
+from promptlint.formats.markdown import PROMPT_FILE_NAMES, in_claude_plugin, is_prompt_path, read_markdown
 from promptlint.formats.native import read_native
 from promptlint.formats.prompty import read_prompty
+from promptlint.formats.semantic_kernel import read_semantic_kernel, read_skprompt
+from promptlint.formats.template_files import is_template_path, read_template_file
 from promptlint.model import Document, Problem, SourceFile, TemplateSyntax
 
 if TYPE_CHECKING:
@@ -28,7 +32,7 @@ MAX_FILE_BYTES = 2 * 1024 * 1024  # bounds the work one file can cost
 Reader = Callable[[SourceFile], Document | None]
 
 # Files whose whole name says what they are (matched case-sensitively, as the frameworks do).
-READERS_BY_NAME: dict[str, Reader] = {}
+READERS_BY_NAME: dict[str, Reader] = {"skprompt.txt": read_skprompt}
 # Checked in order; the first suffix that matches the lower-cased file name decides.
 READERS_BY_SUFFIX: list[tuple[tuple[str, ...], Reader]] = [
     ((".prompt.yaml", ".prompt.yml"), read_native),
@@ -36,16 +40,17 @@ READERS_BY_SUFFIX: list[tuple[tuple[str, ...], Reader]] = [
     ((".prompt",), read_dotprompt),
     ((".md", ".markdown", ".mdc"), read_markdown),
     ((".json", ".yaml", ".yml"), read_data_file),
+    ((".jsonl",), read_json_lines),
 ]
 # Readers for suffixes that say "a template" or "text" but not whose (`.txt`, `.j2`): given the
 # file name and the folders above it (relative to the project root), each says whether it is one
 # of theirs; the first that does reads it.
 PathTest = Callable[[str, tuple[str, ...]], bool]
-READERS_BY_PATH: list[tuple[PathTest, Reader]] = []
+READERS_BY_PATH: list[tuple[PathTest, Reader]] = [(is_template_path, read_template_file)]
 # Readers that recognise a prompt by what a file holds, not by its name: a file of theirs
 # that cannot be read that far is only reported when it was named on the command line (or,
 # for Markdown, when its path makes it a prompt: `AGENTS.md`, `.cursorrules`).
-BY_CONTENT = (read_markdown, read_data_file)
+BY_CONTENT = (read_markdown, read_data_file, read_template_file, read_json_lines)
 
 
 def reader_for(name: str, folders: tuple[str, ...] = ()) -> Reader | None:
@@ -73,6 +78,9 @@ FORMAT_READERS: dict[str, Reader] = {
     "dotprompt": read_dotprompt,
     "markdown": read_markdown,
     "data": read_data_file,  # chat messages, tool definitions and framework files, told apart by content
+    "semantic-kernel": read_semantic_kernel,  # template text (skprompt.txt), a template or function config
+    "template": lambda source: read_template_file(source, require_evidence=False),
+    "json-lines": read_json_lines,
 }
 
 
@@ -83,16 +91,23 @@ def path_reader(display_path: str) -> Reader | None:
 
 def read_document(path: Path, display_path: str, explicit: bool = False,
                   settings: Settings | None = None) -> Document | None:
-    """Read one file into a Document; None when it is not a prompt or tool file at all.
+    """Read one file into a Document; None when it is not a prompt or tool file at all."""
+    return read_candidate(path, display_path, explicit, settings)[0]
+
+
+def read_candidate(path: Path, display_path: str, explicit: bool = False,
+                   settings: Settings | None = None) -> tuple[Document | None, str]:
+    """The file as a Document, or None and why it is not read (for the skipped list).
 
     Files named on the command line (`explicit`) are always reported on. In a directory walk
-    a Markdown, JSON or YAML file that cannot be read (too large, binary, not UTF-8, not
-    parsing) is not reported: nothing says it is a prompt file (think of package-lock.json).
+    a Markdown, JSON, YAML or template file that cannot be read (too large, binary, not UTF-8,
+    not parsing) is skipped with its reason: nothing says it is a prompt file (think of
+    package-lock.json).
     """
     forced = _configured_reader(settings)
     reader = forced or path_reader(display_path)
     if reader is None:
-        return None
+        return None, "not a format promptlint reads"
     explicit = explicit or forced is not None  # the configuration says it is a prompt file: report why not
     empty = SourceFile(path, display_path, "")
     try:
@@ -102,7 +117,17 @@ def read_document(path: Path, display_path: str, explicit: bool = False,
         document: Document | None = _unreadable(empty, f"cannot read the file: {error.strerror or error}")
     else:
         document = _decode(path, display_path, data, reader, settings)
-    return _reported(document, reader, explicit)
+    reported = _reported(document, reader, explicit)
+    if reported is None and forced is not None:
+        name = settings.get("format") if settings is not None else ""
+        reported = _unreadable(empty if document is None else document.source,
+                               f"`formats:` in the configuration says this is a {name} file, but it does not "
+                               f"hold one; fix the file or the glob that maps it")
+    if reported is not None:
+        return reported, ""
+    if document is not None and document.problems:
+        return None, document.problems[0].message
+    return None, NOT_OURS.get(reader, "holds no prompt or tool definitions")
 
 
 def read_source(source: SourceFile, explicit: bool = False, settings: Settings | None = None) -> Document | None:
@@ -114,14 +139,33 @@ def read_source(source: SourceFile, explicit: bool = False, settings: Settings |
     return _reported(_parse(source, reader, settings), reader, explicit)
 
 
+# Why a file a reader looked at is not ours, for the skipped list.
+NOT_OURS: dict[Reader, str] = {
+    read_data_file: "JSON or YAML that holds no chat messages, tool definitions or prompt framework file",
+    read_markdown: "Markdown that is neither an agent or prompt file by its path nor has prompt front matter "
+                   "(documentation); map it in `formats:` to lint it",
+    read_json_lines: "JSON Lines none of whose lines holds a tool definition",
+    read_template_file: "a template that nothing marks as a prompt (no prompts/ folder, role lines, or flow or "
+                        "promptfoo config naming it); map it in `formats:` to lint it",
+}
+
+
 def _configured_reader(settings: Settings | None) -> Reader | None:
     name = settings.get("format") if settings is not None else None
     return FORMAT_READERS.get(name) if name else None
 
 
+# JSON and YAML files whose name says they hold tools or prompts: when one cannot be read,
+# that is reported also in a walk (a broken `tools.json` must not pass as "not ours").
+_OURS_BY_NAME = re.compile(r"(^|\.)(tools?|prompts?|functions)\.(jsonl?|ya?ml)$|^server\.json$", re.I)
+
+
 def _reported(document: Document | None, reader: Reader, explicit: bool) -> Document | None:
+    if document is not None and document.format is None and _OURS_BY_NAME.search(document.source.path.name):
+        return document
     if document is not None and document.format is None and reader in BY_CONTENT and not explicit:
-        if reader is read_markdown and is_prompt_path(document.source.display_path):
+        if reader is read_markdown and (is_prompt_path(document.source.display_path)
+                                        or in_claude_plugin(document.source.path)):
             return document  # an agent file that cannot be read is unchecked instructions: say so
         return None
     return document

@@ -21,8 +21,9 @@ FRONT_MATTER_FORMATS = ("prompty", "dotprompt", "markdown")
 def find_comments(document: Document) -> list[tuple[int, int]]:
     comments = [(span.start, span.end) for message in document.messages for span in message.template.comments]
     source = document.source
-    if source.path.name.lower().endswith(".json"):
-        return sorted(comments)
+    plain_text = document.root is None and document.format not in (None, *FRONT_MATTER_FORMATS)
+    if source.path.name.lower().endswith(".json") or plain_text:
+        return sorted(comments)  # JSON and plain template text: only the template's own comments
     if document.format in FRONT_MATTER_FORMATS:
         # the front matter (and Dotprompt's licence header) is everything before the body's messages
         yaml_end = min((message.span.start for message in document.messages), default=len(source.text))

@@ -80,3 +80,24 @@ def split_messages(body: Text) -> list[Message]:
         messages.append(Message(index, "assistant" if role == "model" else role, text, whole, role_span,
                                 scan_template(text, "handlebars", index)))
     return messages
+
+
+def read_dotprompt_spec(source: SourceFile, root: Node) -> Document | None:
+    """Dotprompt's own specification suites (`spec/**/*.yaml`): a list of `{name, template,
+    tests}`, each template a Dotprompt body. Read as one document whose messages are those of
+    every template, so the rules see each template where it is written."""
+    if root.kind != "sequence" or not root.elements():
+        return None
+    templates = [item.get("template") for item in root.elements()]
+    if not all(item.kind == "mapping" and item.get("tests") is not None for item in root.elements()) \
+            or not all(template is not None and template.text is not None for template in templates):
+        return None
+    document = Document(source=source, format="dotprompt", template_syntax="handlebars", root=root)
+    for template in templates:
+        assert template is not None and template.text is not None
+        for message in split_messages(template.text):
+            message.index = len(document.messages)
+            message.template = scan_template(message.text, "handlebars", message.index)
+            document.messages.append(message)
+            document.problems.extend(message.template.problems)
+    return document

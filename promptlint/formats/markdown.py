@@ -8,8 +8,11 @@ pages carry `title`, `date`, `tags`, `description` too, and are skipped."""
 
 from __future__ import annotations
 
+import functools
+import json
 from dataclasses import replace
 from fnmatch import fnmatchcase
+from pathlib import Path
 
 from promptlint.formats.frontmatter import FrontMatter, declared_names, metadata_from, split_front_matter
 from promptlint.model import Document, Message, SourceFile, Text, Variable, next_line
@@ -75,9 +78,48 @@ def _contains(folders: list[str], run: list[str]) -> bool:
     return any(folders[start:start + len(run)] == run for start in range(len(folders) - len(run) + 1))
 
 
+# Claude Code plugins keep commands and agents in folders of these names beside
+# `.claude-plugin/plugin.json` (or wherever its `commands` / `agents` entries point)
+_PLUGIN_FOLDERS = ("commands", "agents")
+_PLUGIN_DEPTH = 4  # how far above the file a plugin root is looked for
+
+
+def in_claude_plugin(path: Path) -> bool:
+    """Whether a Markdown file is a command or agent of a Claude Code plugin."""
+    folder = path.absolute().parent
+    for _level in range(_PLUGIN_DEPTH):
+        paths = _plugin_prompt_folders(folder)
+        if paths and any(folder_path == path.absolute() or folder_path in path.absolute().parents
+                         for folder_path in paths):
+            return True
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    return False
+
+
+@functools.lru_cache(maxsize=512)
+def _plugin_prompt_folders(root: Path) -> tuple[Path, ...]:
+    """The command and agent paths of a plugin rooted at `root` (empty when it is not one)."""
+    manifest = root / ".claude-plugin" / "plugin.json"
+    if not manifest.is_file():
+        return ()
+    found = [root / name for name in _PLUGIN_FOLDERS]
+    try:
+        data = json.loads(manifest.read_text("utf-8")) if manifest.stat().st_size < 1024 * 1024 else {}
+    except (OSError, ValueError):
+        data = {}
+    for key in _PLUGIN_FOLDERS:
+        value = data.get(key) if isinstance(data, dict) else None
+        for entry in [value] if isinstance(value, str) else value if isinstance(value, list) else []:
+            if isinstance(entry, str) and not entry.startswith("/") and ".." not in Path(entry).parts:
+                found.append(root / entry)  # never a path out of the plugin
+    return tuple(found)
+
+
 def read_markdown(source: SourceFile) -> Document | None:
     front = split_front_matter(source)
-    by_path = is_prompt_path(source.display_path)
+    by_path = is_prompt_path(source.display_path) or in_claude_plugin(source.path)
     if not by_path:
         if front.data is None:
             # no front matter: documentation; broken front matter: nothing says it is a prompt

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from promptlint.model import Node, Problem, SourceFile, Text
+from promptlint.model import Node, Problem, SourceFile, Span, Text
 
 MAX_DEPTH = 200
 
@@ -32,6 +32,33 @@ def load_json(source: SourceFile) -> tuple[Node | None, list[Problem]]:
     except _Invalid as error:
         return None, [Problem(f"JSON does not parse: {error}", source.span(error.offset, error.offset))]
     return node, parser.problems
+
+
+def load_json_in(text: Text) -> tuple[Node | None, list[Problem]]:
+    """JSON held in a string value (promptflow's `functions: '[{...}]'`), located in the file
+    that holds the string: every span and text points at the characters as written there."""
+    inner = SourceFile(text.source.path, text.source.display_path, text.value)
+    node, problems = load_json(inner)
+
+    def place(span: Span) -> Span:
+        if span.end <= span.start:
+            return text.span(span.start, span.start)
+        return text.span(span.start, span.end)
+
+    def move(node: Node) -> Node:
+        value = node.value
+        if node.kind == "mapping":
+            value = {key: move(child) for key, child in value.items()}
+        elif node.kind == "sequence":
+            value = [move(child) for child in value]
+        located = None
+        if node.text is not None:
+            offsets = [text.offset(node.text.offset(index)) for index in range(len(node.text.value))]
+            located = Text.from_offsets(node.text.value, text.source, offsets, text.offset(node.span.start))
+        return Node(node.kind, value, place(node.span), place(node.key_span) if node.key_span else None, located)
+
+    return (move(node) if node is not None else None,
+            [Problem(problem.message, place(problem.span), problem.fatal) for problem in problems])
 
 
 class _Parser:

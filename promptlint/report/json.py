@@ -29,6 +29,7 @@ def render(report: Report, rules: dict[str, Rule], out: IO[str], color: bool) ->
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "promptlint", "version": __version__},
         "files_scanned": len(report.files_scanned),
+        "files": [{"path": path, "format": report.file_formats.get(path, "unknown")} for path in report.files_scanned],
         "summary": {"error": counts["error"], "warning": counts["warning"], "note": counts["note"],
                     "suppressed": report.suppressed},
         "findings": [

@@ -14,8 +14,11 @@ def summary_line(report: Report) -> str:
     files = f"{scanned} file{'s' if scanned != 1 else ''}"
     suppressed = f", {report.suppressed} suppressed" if report.suppressed else ""
     if not scanned:
-        return "No prompt or tool files found under the given paths (see README, \"What it reads\")."
-    unchecked = _unchecked(report)
+        if len(report.skipped) == 1:
+            only = report.skipped[0]
+            return f"Nothing to check: {only.path} is not read ({only.reason})."
+        return f"No prompt or tool files found under the given paths.{_skipped(report)}"
+    unchecked = _unchecked(report) + _skipped(report)
     if not report.results:
         return f"No findings in {files}{suppressed}.{unchecked}"
     parts = [f"{counts[level]} {level}{'s' if counts[level] != 1 else ''}"
@@ -23,6 +26,14 @@ def summary_line(report: Report) -> str:
     total = len(report.results)
     return (f"Found {total} finding{'s' if total != 1 else ''} ({', '.join(parts)}) in {files_with} of "
             f"{files}{suppressed}.{unchecked}")
+
+
+def _skipped(report: Report) -> str:
+    count = len(report.skipped)
+    if not count:
+        return ""
+    listed = "" if report.show_skipped or report.show_files else " (--show-skipped lists them)"
+    return f" {count} file{'s' if count != 1 else ''} skipped{listed}."
 
 
 def _unchecked(report: Report) -> str:
