@@ -54,7 +54,7 @@ _WORD_SPLIT = re.compile(r"[^a-z0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
-Kind = Literal["user", "external", "model"]
+Kind = Literal["user", "external", "model", "history"]
 
 
 @dataclass(frozen=True)
@@ -231,7 +231,8 @@ def _trust_of(document: Document, name: str, configured: dict[str, Any], untrust
     word = _named_untrusted(name, untrusted_words)
     if word is not None:
         kind = untrusted_words[word]
-        what = "the end user's input" if kind == "user" else "text from outside the application"
+        what = {"user": "the end user's input", "history": "a stored conversation"}.get(
+            kind, "text from outside the application")
         return Trust("untrusted", "inferred", f"trust inferred from the name `{name}`: '{word}' names {what}", kind)
     word = _named_untrusted(name, model_words)
     if word is not None:

@@ -62,7 +62,7 @@ def test_configured_trust_per_path(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("name", "level", "kind"), [
     ("question", "untrusted", "user"), ("user_input", "untrusted", "user"), ("page_html", "untrusted", "external"),
     ("search_results", "untrusted", "external"), ("documentText", "untrusted", "external"),
-    ("retrieved_docs", "untrusted", "external"), ("chat_history", "untrusted", "external"),
+    ("retrieved_docs", "untrusted", "external"), ("chat_history", "untrusted", "history"),
     ("input_format", "unknown", None), ("page_size", "unknown", None), ("system_message", "unknown", None),
     ("company", "unknown", None), ("answer", "unknown", None),  # model output counts only in evaluators
 ])

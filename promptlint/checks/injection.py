@@ -79,8 +79,8 @@ def undelimited_untrusted_variable(document: Document, context: CheckContext) ->
         message = emission.message
         if message is None or message_position(message.role) not in ("user", "data"):
             continue
-        if emission.trust.kind == "user" and message_position(message.role) == "user":
-            continue  # by its name the user's own words, in the user's own turn: that is the turn itself
+        if (emission.trust.kind == "user" and message_position(message.role) == "user") or _replayed(emission):
+            continue  # the user's own words in the user's own turn, or a stored turn replayed: the turn itself
         if spotlight & set(emission.use.filters) or delimiting(message, emission) is not None:
             continue
         yield context.finding(
@@ -110,11 +110,17 @@ def delimiter_breakout(document: Document, context: CheckContext) -> Iterator[Fi
             evidence=_evidence(emission))
 
 
+def _replayed(emission: Emission) -> bool:
+    """A turn of a stored conversation written back by a loop under its own role (`{% for item in
+    history %}# assistant:{{ item.answer }}`): the conversation replayed, not text put in a new place."""
+    return emission.trust.kind == "history" and emission.via is not None
+
+
 def untrusted_in_assistant_turn(document: Document, context: CheckContext) -> Iterator[Finding]:
     """PL105."""
     for emission in _untrusted(document, context):
         message = emission.message
-        if message is None or message_position(message.role) != "model":
+        if message is None or message_position(message.role) != "model" or _replayed(emission):
             continue
         yield context.finding(
             emission.use.tag_span,

@@ -245,8 +245,9 @@ def _wire_flow_inputs(document: Document, flow_source: SourceFile, root: Node, n
         match = re.fullmatch(r"\$\{inputs\.([A-Za-z_][\w]*)\}", bound.strip())
         if match and flow_inputs is not None:
             declared = flow_inputs.get(match.group(1))
-            if declared is not None and any(_true(declared.get(flag)) for flag in ("is_chat_input",
-                                                                                     "is_chat_history")):
+            # the chat input is the end user's text; the history's trust is left to its name (a stored
+            # conversation, replayed turn by turn)
+            if declared is not None and _true(declared.get("is_chat_input")):
                 trust = "untrusted"
         document.variables[name] = Variable(name, value.key_span or value.span, trust, source=flow_source)
     document.declares_variables = True
