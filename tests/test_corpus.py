@@ -127,3 +127,11 @@ def test_whole_corpus_lints_without_internal_errors() -> None:
         lines = (SHARED / result.location.path).read_text("utf-8").splitlines()
         assert 1 <= result.location.start_line <= len(lines) + 1
         assert result.location.start_column >= 1
+
+
+def test_a_walk_reads_every_corpus_file_and_skips_none() -> None:
+    rules = load_rules()
+    report = lint_paths([CORPUS], select_rules(rules, Config(root=SHARED, select=["PL001"])))
+    assert not report.errors and not report.skipped, report.skipped
+    assert sorted(report.files_scanned) == sorted(row["local_path"] for row in manifest())
+    assert "unreadable" not in report.file_formats.values()

@@ -325,3 +325,11 @@ def test_a_plugin_path_never_leads_out_of_the_plugin(tmp_path: Path) -> None:
     (tmp_path / "p" / ".claude-plugin").mkdir(parents=True)
     (tmp_path / "p" / ".claude-plugin" / "plugin.json").write_text('{"agents": "../elsewhere"}', "utf-8")
     assert read(tmp_path, "elsewhere/notes.md", "Notes.\n") is None
+
+
+def test_slash_command_arguments_are_its_variables(tmp_path: Path) -> None:
+    command = read(tmp_path, ".claude/commands/fix-issue.md", "Fix issue $1 in the way $ARGUMENTS says.\n")
+    assert command is not None
+    assert [(use.name, use.span.start_column) for use in command.variable_uses()] == [("1", 12), ("ARGUMENTS", 26)]
+    agent = read(tmp_path, ".claude/agents/critic.md", "Costs $1 per call.\n")
+    assert agent is not None and list(agent.variable_uses()) == []  # only commands take arguments

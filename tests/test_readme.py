@@ -30,3 +30,18 @@ def test_the_format_names_listed_are_the_ones_the_configuration_accepts() -> Non
     assert match
     listed = re.findall(r"`([a-z-]+)`", re.sub(r"\(.*?\)", "", match.group("names"), flags=re.S))
     assert listed == list(FORMAT_READERS)
+
+
+def test_every_rule_and_configuration_key_the_readme_shows_exists() -> None:
+    from promptlint.config import KEYS
+    from promptlint.registry import load_rules
+
+    readme = (REPOSITORY / "README.md").read_text("utf-8")
+    rules = load_rules()
+    named = set(re.findall(r"\bPL\d{3}\b", readme))
+    assert named and named <= set(rules), sorted(named - set(rules))
+    sample = re.search(r"```toml\n\[tool\.promptlint\]\n(?P<body>.*?)```", readme, re.S)
+    assert sample
+    keys = {match.group(1) for match in re.finditer(r"^([a-z][a-z-]*) *=", sample.group("body"), re.M)}
+    tables = {match.group(1) for match in re.finditer(r"^\[\[?tool\.promptlint\.([a-z-]+)", sample.group("body"), re.M)}
+    assert keys | tables <= set(KEYS) | {"files"}, sorted((keys | tables) - set(KEYS))

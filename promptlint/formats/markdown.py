@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from dataclasses import replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 
 from promptlint.formats.frontmatter import FrontMatter, declared_names, metadata_from, split_front_matter
-from promptlint.model import Document, Message, SourceFile, Text, Variable, next_line
+from promptlint.model import Document, Message, SourceFile, Text, Variable, VariableUse, next_line
 from promptlint.templates import scan_template
 
 # Paths of prompt files, matched case-sensitively (as the tools that load them do) against the
@@ -143,9 +144,26 @@ def read_markdown(source: SourceFile) -> Document | None:
                 document.variables[name] = Variable(name, node.key_span or node.span)
     if front.body.value.strip():
         template = scan_template(front.body, document.template_syntax, 0)
+        if _is_command(source):
+            template.uses.extend(_argument_uses(front.body))
         document.messages = [Message(0, "system", front.body, front.body.span(), None, template)]
         document.problems.extend(template.problems)
     return document
+
+
+# Claude Code slash commands: `$ARGUMENTS` (all the words typed after the command) and `$1`...
+# (each of them) are filled in by whoever runs the command
+_ARGUMENT = re.compile(r"\$(ARGUMENTS\b|[1-9]\b)")
+
+
+def _is_command(source: SourceFile) -> bool:
+    folders = source.display_path.split("/")[:-1]
+    return _contains(folders, [".claude", "commands"]) or ("commands" in folders and in_claude_plugin(source.path))
+
+
+def _argument_uses(body: Text) -> list[VariableUse]:
+    return [VariableUse(match.group(1), body.span(match.start(1), match.end(1)), body.span(match.start(), match.end()),
+                        0) for match in _ARGUMENT.finditer(body.value)]
 
 
 def _unclosed_as_body(front: FrontMatter, source: SourceFile) -> FrontMatter:
