@@ -47,6 +47,12 @@ class Settings:
         return {**rule.default_options(), **options.get(rule.id, {})}
 
 
+@dataclass(frozen=True)
+class LayerSpec:
+    name: str
+    files: list[str]
+
+
 @dataclass
 class Override:
     files: list[str]
@@ -74,6 +80,8 @@ class Config:
     untrusted_names: list[str] = field(default_factory=list)
     overrides: list[Override] = field(default_factory=list)
     formats: dict[str, str] = field(default_factory=dict)  # glob -> format name, where recognition cannot decide
+    layers: list[LayerSpec] = field(default_factory=list)  # highest precedence first: platform, tenant, user
+    stacks: dict[str, list[str]] = field(default_factory=dict)  # glob -> the files it stacks on
     command_line: Selectors | None = None  # --select/--extend-select/--ignore, applied after the file's
 
     def settings_for(self, display_path: str) -> Settings:
@@ -84,7 +92,14 @@ class Config:
                 for name, value in override.values.items():
                     values[name] = {**values[name], **value} if name in ("rules", "trust") else value
         values["format"] = self.format_for(display_path) if self.formats else None
+        values["layer"] = self.layer_for(display_path) if self.layers else None
+        # what a file needs to find its place in a layer stack (see promptlint/layers.py)
+        values["layer-specs"], values["stacks"] = self.layers, self.stacks
         return Settings(values)
+
+    def layer_for(self, display_path: str) -> str | None:
+        """The layer `layers:` puts a file in (the first whose globs match), or None."""
+        return next((layer.name for layer in self.layers if _glob_matches(layer.files, display_path)), None)
 
     def format_for(self, display_path: str) -> str | None:
         """The format `formats:` assigns to a file (the last matching glob wins), or None."""
@@ -181,6 +196,29 @@ def _read_formats(value: Any, _rules: dict[str, Rule]) -> dict[str, str]:
     return {str(glob): str(name) for glob, name in value.items()}
 
 
+def _read_layers(value: Any, _rules: dict[str, Rule]) -> list[LayerSpec]:
+    shape = "'layers' must be a list of {name, files: [patterns]}, the highest layer (platform) first"
+    if not isinstance(value, list):
+        raise ConfigError(shape)
+    layers = []
+    for index, item in enumerate(value):
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str) or "files" not in item \
+                or set(item) - {"name", "files"}:
+            raise ConfigError(f"{shape}; 'layers[{index}]' is not")
+        layers.append(LayerSpec(item["name"], _strings(f"layers[{index}].files", item["files"])))
+    names = [layer.name for layer in layers]
+    if len(set(names)) != len(names):
+        raise ConfigError("'layers' names a layer twice")
+    return layers
+
+
+def _read_stacks(value: Any, _rules: dict[str, Rule]) -> dict[str, list[str]]:
+    if not isinstance(value, dict):
+        raise ConfigError("'stacks' must map file patterns to the files (paths from the configuration's folder) "
+                          "they stack on, highest first")
+    return {str(glob): _strings(f"stacks.{glob}", parents) for glob, parents in value.items()}
+
+
 def _read_severity(value: Any, rules: dict[str, Rule]) -> dict[str, str]:
     if not isinstance(value, dict):
         raise ConfigError("'severity' must map rule ids or names to error, warning or note")
@@ -266,6 +304,8 @@ KEYS: dict[str, Key] = {key.name: key for key in (
     Key("untrusted-names", _read_strings("untrusted-names"), [], per_file=True),  # extends lexicons/
     Key("overrides", _read_overrides, []),
     Key("formats", _read_formats, {}),
+    Key("layers", _read_layers, []),
+    Key("stacks", _read_stacks, {}),
 )}
 # what a Key's attribute is called on Config, where the two differ
 _ATTRIBUTES = {"rules": "rule_options"}

@@ -283,8 +283,8 @@ def _run_project_rules(report: Report, states: dict[str, FileState], entries: di
     for rule in project_rules:
         rule_entries = entries.get(rule.id, [])
         sources = {entry.path: entry.source for entry in rule_entries}
-        context = ProjectContext(rule, selection.config.settings_for("").rule_options(rule), rule_entries,
-                                 provider, reported)
+        context = ProjectContext(rule, selection.config.settings_for("").rule_options(rule), list(rule_entries),
+                                 provider, reported, _collector(rule, selection, provider))
         try:
             findings = list(selection.checks[rule.id](context))
         except Exception:
@@ -304,6 +304,17 @@ def _run_project_rules(report: Report, states: dict[str, FileState], entries: di
                 continue
             kept = _suppress(in_file, state.directives, selection.all_rules, report)
             report.results.extend(_results(source, kept, selection, state.redact))
+
+
+def _collector(rule: Rule, selection: Selection, provider: DocumentProvider) -> Callable[[Document], Any]:
+    """The rule's collect step for a file read on demand, with that file's own settings."""
+    collect = selection.collectors[rule.id]
+
+    def run(document: Document) -> Any:
+        settings = selection.config.settings_for(document.path)
+        return collect(document, CheckContext(rule, settings.rule_options(rule), settings, provider))
+
+    return run
 
 
 def _report_unused_suppressions(report: Report, states: dict[str, FileState], selection: Selection) -> None:

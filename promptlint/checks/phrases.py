@@ -278,19 +278,30 @@ def _describes_attack(value: str, start: int, end: int) -> bool:
     return lead is not None and _THIRD_PARTY.search(before) is not None
 
 
+def override_matches(item: Prose, extra: tuple[re.Pattern[str], ...] = ()) -> Iterator[tuple[int, int, str, str]]:
+    """(start, end, the phrase quoted, how it is hidden) of each override phrase in a prose text
+    that is not a description of the attack; `extra` adds patterns (PL302's layer-targeted ones)."""
+    # a tool's author, not the team, wrote its description, and the model reads all of it:
+    # a fence or an <example> there is no demonstration, and a common place to hide one
+    value = item.masked(item.tags) if item.kind == "tool" else item.masked(item.tags, item.fences, item.examples)
+    hidden = value.translate(_TAG_LETTERS)
+    for found in _spans(match for pattern in (*OVERRIDE, *extra) for match in pattern.finditer(hidden)):
+        start, end = found.span()
+        if _describes_attack(hidden, start, end):
+            continue
+        how = " (hidden in invisible Unicode tag characters)" if hidden[start:end] != value[start:end] else ""
+        yield start, end, _quote(found.group()), how
+
+
 def override_phrase(document: Document, context: CheckContext) -> Iterator[Finding]:
-    """PL108."""
+    """PL108. In a tenant or user layer the same text is PL302's, an error there."""
+    from promptlint.layers import place_of
+
+    place = place_of(document, context.settings)
+    if place is not None and place.rank:
+        return
     for item in context.analysis(document, prose):
-        # a tool's author, not the team, wrote its description, and the model reads all of it:
-        # a fence or an <example> there is no demonstration, and a common place to hide one
-        value = item.masked(item.tags) if item.kind == "tool" else item.masked(item.tags, item.fences, item.examples)
-        hidden = value.translate(_TAG_LETTERS)
-        for found in _spans(match for pattern in OVERRIDE for match in pattern.finditer(hidden)):
-            start, end = found.span()
-            if _describes_attack(hidden, start, end):
-                continue
-            phrase = _quote(found.group())
-            how = " (hidden in invisible Unicode tag characters)" if hidden[start:end] != value[start:end] else ""
+        for start, end, phrase, how in override_matches(item):
             if item.kind == "tool":
                 message = (f"{item.where} tells the model to override its instructions ('{phrase}'){how}: a "
                            "poisoned tool definition; do not connect this tool until the sentence is gone")

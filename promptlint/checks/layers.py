@@ -1,0 +1,162 @@
+"""Layered prompts (PL3xx): a platform prompt, tenant customisations on top, user preferences on
+top of those. Stacks come from `promptlint.layers`; PL305 and the cross-layer comparisons are
+project-scope rules (they need the parents of each file), PL302 and PL306 need only the file
+and its place."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from promptlint.checks.phrases import override_matches, prose
+from promptlint.context import CheckContext
+from promptlint.findings import Finding
+from promptlint.layers import MAX_STACK_DEPTH, Place, place_of
+from promptlint.model import Document, Span
+from promptlint.positions import PRIVILEGED_ROLES
+from promptlint.project import Entry, ProjectContext
+
+# --- collect: each file's place, for the project-scope rules ---------------------------------
+
+
+def layer_place(document: Document, context: CheckContext) -> Place | None:
+    return place_of(document, context.settings)
+
+
+# --- PL305 invalid-layer-composition ----------------------------------------------------------
+
+def invalid_composition(project: ProjectContext) -> Iterator[Finding]:
+    """Parents that cannot be read, a layer stacked on a lower one, cycles, two roots of the
+    highest layer in one stack."""
+    for entry in list(project.entries):
+        if entry.path not in project.reported:
+            continue
+        place: Place = entry.data
+        for parent in place.parents:
+            span = _where(entry, parent.span)
+            found, why = project.lookup(parent.path)
+            named = f"'{parent.written}'" + ("" if parent.span is not None else " (from `layers`/`stacks` in the "
+                                                                                   "configuration)")
+            if found is None:
+                yield project.finding(entry, span, f"this file stacks on {named}, which cannot be used: {why}. "
+                                                   "Fix the path (it is relative to this file's folder)")
+                continue
+            above: Place = found.data
+            if place.rank is not None and above.rank is not None and above.rank > place.rank:
+                yield project.finding(
+                    entry, span,
+                    f"a {place.layer} layer stacks on {named}, a {above.layer} layer, which sits below it: a lower "
+                    f"layer cannot hold rules a higher one builds on. Reverse the link: the {above.layer} file "
+                    f"extends this one", (project.related(found, _where(found, above.layer_span),
+                                                          f"'{above.path}' is a {above.layer} layer"),))
+        cycle = _cycle(project, entry)
+        if cycle:
+            yield project.finding(entry, _where(entry, place.parents[0].span if place.parents else None),
+                                  "this file's stack runs in a circle (" + " → ".join([entry.path, *cycle]) +
+                                  "), so no layer is on top; remove one link")
+        roots = _roots(project, entry)
+        highest = [root for root in roots if (root.data.rank == 0)]
+        if len(highest) > 1 and place.parents:
+            yield project.finding(
+                entry, _where(entry, place.parents[0].span),
+                f"this file's stack has {len(highest)} roots of the {highest[0].data.layer} layer ("
+                + ", ".join(f"'{root.path}'" for root in highest) + "): which one wins is the order they are "
+                "concatenated in. Stack on one, and have it extend the other if both are needed",
+                tuple(project.related(root, _where(root, root.data.layer_span), "a root of the stack")
+                      for root in highest))
+
+
+def _where(entry: Entry, span: Span | None) -> Span:
+    return span if span is not None else entry.source.span(0, 0)
+
+
+def _cycle(project: ProjectContext, entry: Entry) -> list[str]:
+    """The path back to `entry` through its parents, if there is one."""
+    stack: list[tuple[Entry, list[str]]] = [(entry, [])]
+    seen: set[str] = set()
+    while stack:
+        current, trail = stack.pop()
+        if len(trail) > MAX_STACK_DEPTH:
+            continue
+        for parent in current.data.parents:
+            if parent.path == entry.path:
+                return [*trail, entry.path]
+            if parent.path in seen:
+                continue
+            seen.add(parent.path)
+            found, _why = project.lookup(parent.path)
+            if found is not None:
+                stack.append((found, [*trail, parent.path]))
+    return []
+
+
+def _roots(project: ProjectContext, entry: Entry) -> list[Entry]:
+    roots: list[Entry] = []
+    seen = {entry.path}
+    frontier = [entry]
+    for _depth in range(MAX_STACK_DEPTH):
+        following: list[Entry] = []
+        for current in frontier:
+            for parent in current.data.parents:
+                if parent.path in seen:
+                    continue
+                seen.add(parent.path)
+                found, _why = project.lookup(parent.path)
+                if found is None:
+                    continue
+                (following if found.data.parents else roots).append(found)
+        if not following:
+            break
+        frontier = following
+    return roots
+
+
+# --- PL306 layer-role-mismatch -------------------------------------------------------------------
+
+DEFAULT_LAYER_ROLES = {"platform": ["system", "developer"], "tenant": ["system", "developer"], "user": []}
+
+
+def layer_role_mismatch(document: Document, context: CheckContext) -> Iterator[Finding]:
+    """A layer writing text in a role above its privilege (end-user custom instructions as `system`)."""
+    place = place_of(document, context.settings)
+    if place is None or place.layer is None:
+        return
+    allowed: dict[str, list[str]] = {**DEFAULT_LAYER_ROLES, **(context.options.get("layer-roles") or {})}
+    if place.layer not in allowed:
+        return
+    for message in document.messages:
+        role = message.role.lower()
+        if role in PRIVILEGED_ROLES and role not in allowed[place.layer]:
+            yield context.finding(
+                message.role_span or message.span,
+                f"this is a {place.layer} layer, but it writes a {role} message: text its authors control gets "
+                f"{role} authority over the layers above it. Write it as a user message (or change `layer-roles` "
+                "if this layer is trusted with it)")
+
+
+# --- PL302 lower-layer-override-attempt -------------------------------------------------------
+
+_LAYER_TARGETED = tuple(re.compile(pattern, re.IGNORECASE) for pattern in (
+    r"\b(?:ignore|disregard|override|overrule|forget|bypass|set\s+aside)\s+(?:all\s+|any\s+)?(?:of\s+)?(?:the\s+)?"
+    r"(?:platform|system|base|default|global|parent|higher|upstream|above|previous|earlier|original)(?:['\u2019]s)?\s+"
+    r"(?:instructions?|rules|polic(?:y|ies)|guidelines|guardrails|restrictions|constraints|prompt)\b",
+    r"\bthe\s+(?:above|previous|platform|base|default|earlier|original)\s+(?:instructions?|rules|polic(?:y|ies)|"
+    r"guidelines|restrictions)\s+(?:no\s+longer|do\s+not|don['\u2019]t|does\s+not|doesn['\u2019]t)\s+apply\b",
+    r"\byou\s+are\s+no\s+longer\s+(?:bound|restricted|limited)\b",
+    r"\b(?:these|this|our|my)\s+(?:instructions?|rules)\s+(?:take\s+precedence|override|supersede|replace)\s+"
+    r"(?:over\s+)?(?:all\s+|any\s+)?(?:the\s+)?(?:platform|system|previous|above|other|base|default)\b",
+))
+
+
+def lower_layer_override(document: Document, context: CheckContext) -> Iterator[Finding]:
+    """Text in a tenant or user layer that tells the model to drop the layers above it."""
+    place = place_of(document, context.settings)
+    if place is None or not place.rank:
+        return
+    for item in context.analysis(document, prose):
+        for start, end, phrase, how in override_matches(item, _LAYER_TARGETED):
+            yield context.finding(
+                item.text.span(start, end),
+                f"this {place.layer} layer tells the model to set aside the layers above it ('{phrase}'){how}: in a "
+                "layered prompt that is an injection committed to the repository, and the model may obey it. "
+                "Remove it; a lower layer may narrow the rules above it, never lift them")
