@@ -130,3 +130,38 @@ def test_bad_layers_configuration_is_an_error(in_tmp: Path, value: str) -> None:
     write(in_tmp / ".promptlint.yaml", f"layers: {value}\n")
     result = invoke("check", ".")
     assert result.exit_code == 2 and "'layers'" in result.output
+
+
+def conflicting_stack(root: Path) -> None:
+    write(root / "platform.prompt.yaml", native("p", "platform", "Always answer in English. Never discuss pricing."))
+    write(root / "tenants" / "a.prompt.yaml",
+          native("t.a", "tenant", "Always respond in French.", "../platform.prompt.yaml"))
+    write(root / "tenants" / "b.prompt.yaml",
+          native("t.b", "tenant", "You may quote prices from the price list.", "../platform.prompt.yaml"))
+    write(root / "tenants" / "c.prompt.yaml",
+          native("t.c", "tenant", "Use a friendly tone. Always answer in English.", "../platform.prompt.yaml"))
+
+
+def test_cross_layer_rules_agree_across_a_walk_worker_processes_and_named_tenants(in_tmp: Path) -> None:
+    conflicting_stack(in_tmp)
+    walked = json_report(".")
+    expected = {"PL301": [("tenants/a.prompt.yaml", 7, 14)], "PL303": [("tenants/b.prompt.yaml", 7, 14)],
+                "PL307": [("tenants/c.prompt.yaml", 7, 35)]}
+    assert {rule: findings(walked, rule) for rule in expected} == expected
+    [conflict] = [item for item in walked["findings"] if item["rule_id"] == "PL301"]
+    assert [(item["path"], item["start_line"], item["start_column"]) for item in conflict["related"]] == [
+        ("platform.prompt.yaml", 6, 14)]
+    parallel = lint_paths([in_tmp], select_rules(RULES, Config(root=in_tmp)), jobs=2, parallel_from=1)
+    assert sorted((r.rule_id, r.location.path, r.location.start_line) for r in parallel.results) == sorted(
+        (item["rule_id"], item["path"], item["start_line"]) for item in walked["findings"])
+    named = json_report("tenants/a.prompt.yaml")  # pre-commit names only the tenant: its parent is read to judge it
+    assert findings(named, "PL301") == [("tenants/a.prompt.yaml", 7, 14)]
+    assert {item["path"] for item in named["findings"]} == {"tenants/a.prompt.yaml"}
+
+
+def test_a_configured_stack_of_markdown_files_is_compared(in_tmp: Path) -> None:
+    write(in_tmp / ".promptlint.yaml", CONFIGURED)
+    write(in_tmp / "prompts" / "base.md", "---\nname: base\nmodel: gpt-4o\n---\nAlways answer in English.\n")
+    write(in_tmp / "prompts" / "tenants" / "acme" / "AGENTS.md", "Acme sells tools.\nAlways respond in German.\n")
+    report = json_report(".")
+    assert findings(report, "PL301") == [("prompts/tenants/acme/AGENTS.md", 2, 1)]

@@ -6,15 +6,20 @@ and its place."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from promptlint.checks.phrases import override_matches, prose
 from promptlint.context import CheckContext
 from promptlint.findings import Finding
-from promptlint.layers import MAX_STACK_DEPTH, Place, place_of
+from promptlint.layers import MAX_STACK_DEPTH, Place, place_of, stacks
 from promptlint.model import Document, Span
 from promptlint.positions import PRIVILEGED_ROLES
 from promptlint.project import Entry, ProjectContext
+
+if TYPE_CHECKING:
+    from promptlint.directives import Directive
 
 # --- collect: each file's place, for the project-scope rules ---------------------------------
 
@@ -160,3 +165,87 @@ def lower_layer_override(document: Document, context: CheckContext) -> Iterator[
                 f"this {place.layer} layer tells the model to set aside the layers above it ('{phrase}'){how}: in a "
                 "layered prompt that is an injection committed to the repository, and the model may obey it. "
                 "Remove it; a lower layer may narrow the rules above it, never lift them")
+
+
+# --- PL301, PL303, PL307: a lower layer's directives against the layers above it ----------------
+
+def layer_directives(document: Document, context: CheckContext) -> Place | None:
+    """Collect: the file's place and its directives (sent to the main process with --jobs)."""
+    from promptlint.directives import directives
+
+    place = place_of(document, context.settings)
+    if place is None:
+        return None
+    return replace(place, payload=tuple(directives(document)))
+
+
+Judge = Callable[["Directive", "Directive"], "str | bool | None"]
+
+
+def _against_stack(project: ProjectContext, judge: Judge) -> Iterator[tuple[Entry, Directive, Entry, Directive, Any]]:
+    """(lower file, its directive, higher file, its directive, the judgement) for each directive of
+    a reported file that the judge flags against one in a file above it: the nearest layer first,
+    each lower directive once."""
+    for stack in stacks(project):
+        lower: Entry = stack.entry
+        for low in lower.data.payload or ():
+            for higher in stack.ancestors:
+                verdict = next(((high, found) for high in higher.data.payload or () if (found := judge(high, low))),
+                               None)
+                if verdict is not None:
+                    yield lower, low, higher, verdict[0], verdict[1]
+                    break
+
+
+def _layer(entry: Entry) -> str:
+    place: Place = entry.data
+    return f"{place.layer} layer" if place.layer else "file"
+
+
+def layer_conflict(project: ProjectContext) -> Iterator[Finding]:
+    """PL301: a lower layer requires what a higher one forbids, or another value of a closed set."""
+    from promptlint.directives import conflict, relaxes
+
+    def judge(high: Directive, low: Directive) -> str | None:
+        return None if relaxes(high, low) else conflict(high, low)
+
+    lifted = {(lower.path, low) for lower, low, _higher, _high, _verdict in _against_stack(project, relaxes)}
+    for lower, low, higher, high, reason in _against_stack(project, judge):
+        if (lower.path, low) in lifted:
+            continue  # a prohibition the lower layer lifts is PL303's, once
+        yield project.finding(
+            lower, low.span,
+            f"this {_layer(lower)} says '{_clip(low.text)}', which conflicts with '{_clip(high.text)}' in "
+            f"{higher.path} ({reason}): the model silently picks one, often the lower. Remove it, narrow the higher "
+            "rule in its own layer, or make this one conditional ('for ... questions, ...')",
+            (project.related(higher, high.span, f"the {_layer(higher)} says this"),))
+
+
+def relaxed_prohibition(project: ProjectContext) -> Iterator[Finding]:
+    """PL303: a lower layer allows or requires what a higher one forbids."""
+    from promptlint.directives import relaxes
+
+    for lower, low, higher, high, _verdict in _against_stack(project, relaxes):
+        yield project.finding(
+            lower, low.span,
+            f"this {_layer(lower)} allows '{_clip(low.text)}', which the {_layer(higher)} forbids: "
+            f"'{_clip(high.text)}' ({higher.path}). A lower layer may narrow a prohibition, never lift it; if this "
+            "tenant needs it, change the rule where it is written",
+            (project.related(higher, high.span, f"the {_layer(higher)} forbids it here"),))
+
+
+def redundant_directive(project: ProjectContext) -> Iterator[Finding]:
+    """PL307: a lower layer repeats a directive it already inherits."""
+    from promptlint.directives import redundant
+
+    for lower, low, higher, high, _verdict in _against_stack(project, redundant):
+        yield project.finding(
+            lower, low.span,
+            f"'{_clip(low.text)}' repeats what {higher.path} already says ('{_clip(high.text)}'); it costs tokens "
+            "on every call and drifts when one copy changes. Delete this copy",
+            (project.related(higher, high.span, "inherited from here"),))
+
+
+def _clip(text: str, length: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[:length - 1].rstrip() + "…"
