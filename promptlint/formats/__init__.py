@@ -48,8 +48,8 @@ READERS_BY_SUFFIX: list[tuple[tuple[str, ...], Reader]] = [
 PathTest = Callable[[str, tuple[str, ...]], bool]
 READERS_BY_PATH: list[tuple[PathTest, Reader]] = [(is_template_path, read_template_file)]
 # Readers that recognise a prompt by what a file holds, not by its name: a file of theirs
-# that cannot be read that far is only reported when it was named on the command line (or,
-# for Markdown, when its path makes it a prompt: `AGENTS.md`, `.cursorrules`).
+# that cannot be read that far is skipped, unless its path or name makes it a prompt
+# (`AGENTS.md`, `.cursorrules`, `tools.json`) or a rule reads it by reference (`explicit`).
 BY_CONTENT = (read_markdown, read_data_file, read_template_file, read_json_lines)
 
 
@@ -99,10 +99,10 @@ def read_candidate(path: Path, display_path: str, explicit: bool = False,
                    settings: Settings | None = None) -> tuple[Document | None, str]:
     """The file as a Document, or None and why it is not read (for the skipped list).
 
-    Files named on the command line (`explicit`) are always reported on. In a directory walk
-    a Markdown, JSON, YAML or template file that cannot be read (too large, binary, not UTF-8,
+    A Markdown, JSON, YAML or template file that cannot be read (too large, binary, not UTF-8,
     not parsing) is skipped with its reason: nothing says it is a prompt file (think of
-    package-lock.json).
+    package-lock.json), whether a walk found it or pre-commit named it. `explicit` is for files
+    wanted whatever they hold (a `$ref`'d tool file, a parent layer): their problems are reported.
     """
     forced = _configured_reader(settings)
     reader = forced or path_reader(display_path)
