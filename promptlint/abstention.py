@@ -46,6 +46,10 @@ _NEGATED = re.compile(r"(?:\b(?:never|not|nunca|niemals|nie|jamais|mai|nooit)|n'
 _HANDOFF_DESCRIPTION = re.compile(r"\b(?:escalat\w*|hand(?:s|ing)?\s+(?:off|over)|transfer\w*)\b[^.\n]{0,40}?\bto\s+"
                                   r"(?:a\s+|an\s+|the\s+)?(?:human|live|agent|operator|person|support|representative"
                                   r"|specialist)", _FLAGS)
+# where an order to the model can start: the sentence start, after punctuation, or after a word that
+# leads one in ("you never say", "and do not answer"); not after a subject ("the articles do not answer")
+_I = (r"(?:^[ \t]*|(?<=[.;:!?,(*>\u2013\u2014-]\s)|(?<=[.;:!?,(*>\u2013\u2014-])|(?<=\byou\s)|(?<=\band\s)"
+      r"|(?<=\bplease\s)|(?<=\bso\s)|(?<=\bbut\s))\b")
 _EVEN = re.compile(r"\beven\s+$", _FLAGS)
 # an evaluator: named so (path or id), or told to grade a response
 _EVALUATOR_NAME = re.compile(r"(?i)(?:\b|_)(?:evals?|evaluat\w*|judge\w*|grader?|grading|groundedness|faithfulness"
@@ -81,7 +85,8 @@ def _sections(name: str) -> dict[str, list[str]]:
 @cache
 def patterns(name: str, section: str = "") -> tuple[re.Pattern[str], ...]:
     lines = _sections(name).get(section, [])
-    return tuple(re.compile(line.replace("{S}", _S).replace("{Q}", _Q).replace("{T}", _T), _FLAGS | re.MULTILINE)
+    return tuple(re.compile(line.replace("{S}", _S).replace("{Q}", _Q).replace("{T}", _T).replace("{I}", _I),
+                            _FLAGS | re.MULTILINE)
                  for line in lines)
 
 

@@ -227,6 +227,8 @@ def test_pl504_suppressions(tmp_path: Path, sentence: str) -> None:
     "Do not refuse reasonable requests without a reason.",
     "Don't be afraid to say you don't know.",
     "Do not answer if you are not sure.",
+    "If the articles do not answer it, say that you do not know.",
+    "The sources never say you don't know which plan applies; ask.",
 ])
 def test_pl504_quiet(tmp_path: Path, sentence: str) -> None:
     assert rules(tmp_path, native(f"You are a trivia host. {sentence}"), "PL504") == []
