@@ -246,3 +246,100 @@ def explain(rule_id: str) -> None:
     if rule.tags:
         lines += ["", "Tags: " + ", ".join(rule.tags)]
     click.echo("\n".join(lines))
+
+
+@main.command("tokens")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Report format.")
+@click.option("--model", "model_name", help="Count for this model instead of the one each file names.")
+@click.option("--detail", is_flag=True, help="Show every message's tokens too.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Configuration file (default: .promptlint.yaml or pyproject.toml, searched upward).")
+@click.option("--no-color", is_flag=True, help="Never colour the table.")
+def tokens_command(paths: tuple[Path, ...], output_format: str, model_name: str | None, detail: bool,
+                   config_path: Path | None, no_color: bool) -> None:
+    """Count the tokens each prompt under PATHS sends, exactly and offline: static text, tools,
+    variable bounds, reserved output, worst case against the model's window, cacheable prefix."""
+    import json
+
+    from promptlint.budget import analyse, registry_for, summary
+    from promptlint.discover import discover
+    from promptlint.formats import read_candidate
+    from promptlint.provider import DocumentProvider
+
+    try:
+        config = load_config(config_path, Path.cwd(), _rules())
+    except ConfigError as error:
+        _fail(str(error))
+    missing = [path for path in paths if not path.exists() and not path.is_symlink()]
+    if missing:
+        _fail(f"no such file or directory: {missing[0]}")
+    if model_name is not None:
+        registry = registry_for(config.settings_for(""))
+        if registry.lookup(model_name) is None:
+            close = registry.nearest(model_name)
+            _fail(f"unknown model '{model_name}'" + (f"; did you mean {' or '.join(close)}?" if close else
+                                                      "; add it under `models:` in the configuration"))
+    provider = DocumentProvider(config.root, config.settings_for)
+    rows = []
+    try:
+        for candidate in discover(list(paths) or [Path(".")], config):
+            settings = config.settings_for(candidate.display_path)
+            document, _why = read_candidate(candidate.path, candidate.display_path, False, settings)
+            if document is None or document.fatal or not (document.messages or document.tools):
+                continue
+            rows.append(summary(document, analyse(document, settings, provider, model_name=model_name)))
+    except Exception as error:  # a traceback would exit 1
+        _fail(f"internal error: {error!r}; please report it")
+    if output_format == "json":
+        click.echo(json.dumps({"files": rows}, indent=2, ensure_ascii=False))
+        return
+    _tokens_table(rows, detail, _color(sys.stdout, no_color))
+
+
+def _tokens_table(rows: list[dict[str, object]], detail: bool, color: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(no_color=not color, highlight=False, width=None if sys.stdout.isatty() else 200)
+    if not rows:
+        console.print("no prompt files with messages or tools found")
+        return
+    table = Table(title="Tokens per request (worst case)", show_lines=False)
+    for column, justify in (("file", "left"), ("model", "left"), ("counting", "left"), ("static", "right"),
+                            ("tools", "right"), ("variables", "right"), ("output", "right"),
+                            ("worst case", "right"), ("window", "right"), ("share", "left"),
+                            ("cacheable prefix", "right")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+
+    def number(value: object) -> str:
+        return f"{value:,}" if isinstance(value, int) else "—"
+
+    for row in rows:
+        share = row["share"]
+        if isinstance(share, float):
+            filled = min(10, round(share * 10))
+            style = "red" if share > 1 else "yellow" if share > 0.5 else "green"
+            bar = f"[{style}]{'█' * filled}{'░' * (10 - filled)}[/{style}] {share:.0%}"
+        else:
+            bar = "—"
+        unbounded = row["unbounded"]
+        variables = number(row["variable_tokens"]) + (" + unbounded" if unbounded else "")
+        output = row["output"]
+        reserved = output["reserved"] if isinstance(output, dict) else 0
+        declared = isinstance(output, dict) and output["declared"] is not None
+        model = row["resolved_model"] or row["model"] or "—"
+        table.add_row(str(row["path"]), str(model), str(row["method"]), number(row["static"]), number(row["tools"]),
+                      variables, number(reserved) + ("" if declared else " (default)"), number(row["worst_case"]),
+                      number(row["context_window"]), bar, number(row["cacheable_prefix"]))
+    console.print(table)
+    if detail:
+        for row in rows:
+            messages = Table(title=f"{row['path']}: messages", title_justify="left")
+            for column in ("message", "role", "file", "line", "tokens"):
+                messages.add_column(column, justify="right" if column in ("line", "tokens") else "left")
+            for message in row["messages"]:  # type: ignore[attr-defined]
+                messages.add_row(message["label"], message["role"], message["file"], number(message["line"]),
+                                 number(message["tokens"]))
+            console.print(messages)

@@ -71,6 +71,7 @@ class Config:
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     severity: dict[str, str] = field(default_factory=dict)
     default_model: str | None = None
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)  # the model registry's additions
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     fail_on: str = "warning"
     respect_gitignore: bool = True
@@ -90,7 +91,7 @@ class Config:
         for override in self.overrides:
             if _glob_matches(override.files, display_path):
                 for name, value in override.values.items():
-                    values[name] = {**values[name], **value} if name in ("rules", "trust") else value
+                    values[name] = {**values[name], **value} if name in ("rules", "trust", "models") else value
         values["format"] = self.format_for(display_path) if self.formats else None
         values["layer"] = self.layer_for(display_path) if self.layers else None
         # what a file needs to find its place in a layer stack (see promptlint/layers.py)
@@ -236,6 +237,23 @@ def _read_model(value: Any, _rules: dict[str, Rule]) -> str:
     return value
 
 
+def _read_models(value: Any, _rules: dict[str, Rule]) -> dict[str, dict[str, Any]]:
+    """`models: {name: {context-window, max-output-tokens, ...}}`: models added to the registry, or
+    a known model's figures overridden (a reseller's lower limits); checked against the registry."""
+    from promptlint.tokens import ModelRegistryError, model_registry
+
+    if not isinstance(value, dict) or not all(isinstance(item, dict) for item in value.values()):
+        raise ConfigError("'models' must map model names to their figures, such as 'acme-ft-1: {context-window: "
+                          "128000, max-output-tokens: 4096, encoding: o200k_base}'")
+    models = {str(name): {str(key).replace("_", "-"): item for key, item in fields.items()}
+              for name, fields in value.items()}
+    try:
+        model_registry().extended(models)
+    except ModelRegistryError as error:
+        raise ConfigError(str(error)) from error
+    return models
+
+
 def _read_rule_options(value: Any, rules: dict[str, Rule]) -> dict[str, dict[str, Any]]:
     if not isinstance(value, dict):
         raise ConfigError("'rules' must map rule ids (or names) to their options")
@@ -294,6 +312,7 @@ KEYS: dict[str, Key] = {key.name: key for key in (
     Key("severity", _read_severity, {}),
     Key("default-model", _read_model, None, per_file=True),
     Key("rules", _read_rule_options, {}, per_file=True),
+    Key("models", _read_models, {}, per_file=True),  # extends or overrides promptlint/models.yaml
     Key("fail-on", _read_choice("fail-on", LEVELS), "warning"),
     Key("respect-gitignore", _read_bool("respect-gitignore"), True),
     Key("strict-suppressions", _read_bool("strict-suppressions"), False),

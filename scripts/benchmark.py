@@ -5,7 +5,9 @@
 
 Measures: start-up plus one file (what each pre-commit batch pays) against a bare Python
 start; a synthetic tree of native prompt files (files per second, peak memory); the
-real-world corpus if present; one file near the size bound; a YAML alias bomb.
+real-world corpus if present; one file near the size bound; a YAML alias bomb; token
+counting (encoding load, tokens per second, a one-file check with and without the byte-bound
+shortcut).
 """
 
 from __future__ import annotations
@@ -116,6 +118,34 @@ def main() -> None:
         elapsed = run([*lint, str(quotes)])
         print(f"check 250,000 unterminated quotes in tags:  {elapsed:8.2f} s")
         print(f"peak memory of any run:                  {child_peak_mib():8.1f} MiB")
+
+        token_figures(python, one, big)
+
+
+def token_figures(python: str, small: Path, big: Path) -> None:
+    """Token counting: what loading an encoding costs, how fast counting is, and what the
+    byte-bound shortcut saves a one-file check (PL4xx only, so the difference is the counting)."""
+    for name in ("o200k_base", "cl100k_base"):
+        code = ("import time; from promptlint import tokens; t = time.perf_counter(); "
+                f"tokens.encoding('{name}'); print(time.perf_counter() - t)")
+        loads = [float(subprocess.run([python, "-c", code], capture_output=True, text=True, check=True).stdout)
+                 for _ in range(3)]
+        print(f"load {name} (median of 3, in process):  {statistics.median(loads) * 1000:8.1f} ms")
+    from promptlint import tokens
+
+    text = big.read_text("utf-8")
+    tokens.encoding("o200k_base")
+    started = time.perf_counter()
+    count = tokens.count_tokens(text, "o200k_base")
+    elapsed = time.perf_counter() - started
+    print(f"count {count:,} o200k_base tokens:         {elapsed:8.2f} s   ({count / elapsed:,.0f} tokens/s)")
+    check = [python, "-m", "promptlint", "check", "--select", "PL4", "--exit-zero", str(small)]
+    exact = [python, "-m", "promptlint", "tokens", "--format", "json", str(small)]
+    shortcut = median_of(5, check)
+    counted = median_of(5, exact)
+    print(f"one-file PL4xx check, byte-bound shortcut: {shortcut * 1000:8.1f} ms  (no encoding loaded)")
+    extra = (counted - shortcut) * 1000
+    print(f"the same file counted exactly (tokens):    {counted * 1000:8.1f} ms  (+{extra:.1f} ms)")
 
 
 if __name__ == "__main__":
