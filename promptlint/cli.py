@@ -311,7 +311,8 @@ def _tokens_table(rows: list[dict[str, object]], detail: bool, color: bool) -> N
                             ("tools", "right"), ("variables", "right"), ("output", "right"),
                             ("worst case", "right"), ("window", "right"), ("share", "left"),
                             ("cacheable prefix", "right")):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+        # a file's path is what a reader looks for: wrap it, never cut it to an ellipsis
+        table.add_column(column, justify=justify, overflow="fold" if column == "file" else "ellipsis")  # type: ignore[arg-type]
 
     def number(value: object) -> str:
         return f"{value:,}" if isinstance(value, int) else "—"
