@@ -29,7 +29,7 @@ from functools import cache
 from importlib import resources
 
 from promptlint.checks.output_schema import json_mode, output_schemas
-from promptlint.checks.phrases import Prose, _quote, _sentence, prose
+from promptlint.checks.phrases import Prose, prose, quote, sentence_bounds
 from promptlint.model import Document, Node, Span, Tool, per_document
 from promptlint.tool_schema import resolve_pointer
 from promptlint.tool_schema import words as name_words
@@ -114,11 +114,11 @@ class Hit:
 
     @property
     def phrase(self) -> str:
-        return _quote(self.item.text.value[self.start:self.end])
+        return quote(self.item.text.value[self.start:self.end])
 
     @property
     def sentence(self) -> tuple[int, int]:
-        return _sentence(self.item.text.value, self.start, self.end)
+        return sentence_bounds(self.item.text.value, self.start, self.end)
 
 
 @dataclass(frozen=True)

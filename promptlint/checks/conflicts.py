@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from promptlint.checks.phrases import _quote
+from promptlint.checks.phrases import quote
 from promptlint.context import CheckContext
 from promptlint.directives import Directive, conflict, directives
 from promptlint.findings import Finding, Related
@@ -34,9 +34,9 @@ def intra_prompt_contradiction(document: Document, context: CheckContext) -> Ite
             reason = conflict(earlier, later)
             if reason is None:
                 continue
-            related = Related(document.path, earlier.span, f"the earlier directive: '{_quote(earlier.text)}'")
+            related = Related(document.path, earlier.span, f"the earlier directive: '{quote(earlier.text)}'")
             yield context.finding(later.span, (
-                f"{_where(later, document)} says '{_quote(later.text)}', which contradicts the earlier "
-                f"'{_quote(earlier.text)}' ({reason}); the model can follow only one: remove one, or give one a "
+                f"{_where(later, document)} says '{quote(later.text)}', which contradicts the earlier "
+                f"'{quote(earlier.text)}' ({reason}); the model can follow only one: remove one, or give one a "
                 "condition ('If the user writes in French, ...', 'For billing questions, ...')"), (related,))
             break

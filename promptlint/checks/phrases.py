@@ -152,7 +152,7 @@ def _fences(value: str) -> Iterator[Range]:
         yield opening[0], len(value)
 
 
-def _sentence(value: str, start: int, end: int) -> tuple[int, int]:
+def sentence_bounds(value: str, start: int, end: int) -> tuple[int, int]:
     """The sentence around value[start:end], by the heuristics of _SENTENCE_START/_END."""
     low = max(0, start - SENTENCE_REACH)
     begin = low
@@ -186,7 +186,7 @@ def _spans(found: Iterable[Any]) -> Iterator[Any]:
             yield match
 
 
-def _quote(text: str) -> str:
+def quote(text: str) -> str:
     text = " ".join(text.replace(MASK, "").split())
     return text if len(text) <= QUOTE_LENGTH else text[:QUOTE_LENGTH - 1] + "…"
 
@@ -267,7 +267,7 @@ _NAMED_AS_ATTACK = re.compile(r"^[\"'”\u2019)\s]*(?:(?:is|are|was|were)\s+(?:[
 def _describes_attack(value: str, start: int, end: int) -> bool:
     """Whether the sentence around a match talks about the phrase rather than saying it:
     quoted, negated, reported ("if a user asks you to"), given as an example, named an attack."""
-    sentence = _sentence(value, start, end)
+    sentence = sentence_bounds(value, start, end)
     before, after = value[sentence[0]:start], value[end:sentence[1]]
     if _quoted(value, start, end, sentence) or _NEGATED.search(before) or _ATTEMPT.search(before):
         return True
@@ -290,7 +290,7 @@ def override_matches(item: Prose, extra: tuple[re.Pattern[str], ...] = ()) -> It
         if _describes_attack(hidden, start, end):
             continue
         how = " (hidden in invisible Unicode tag characters)" if hidden[start:end] != value[start:end] else ""
-        yield start, end, _quote(found.group()), how
+        yield start, end, quote(found.group()), how
 
 
 def override_phrase(document: Document, context: CheckContext) -> Iterator[Finding]:
@@ -356,14 +356,14 @@ def authorization_in_prompt(document: Document, context: CheckContext) -> Iterat
         patterns = [pattern for pattern, in_tools in AUTHORIZATION if in_tools or item.kind != "tool"]
         for found in _spans(match for pattern in patterns for match in pattern.finditer(value)):
             start, end = found.span()
-            sentence = _sentence(value, start, end)
+            sentence = sentence_bounds(value, start, end)
             # "Only admins can export; the API enforces it": the next sentence may say where the check is
-            following = _sentence(value, sentence[1] + 1, sentence[1] + 1)[1] if sentence[1] < len(value) \
+            following = sentence_bounds(value, sentence[1] + 1, sentence[1] + 1)[1] if sentence[1] < len(value) \
                 else sentence[1]
             if _quoted(value, start, end, sentence) or _ENFORCED_ELSEWHERE.search(value, sentence[0], following):
                 continue
             yield context.finding(item.text.span(start, end), (
-                f"{item.where} leaves access control to the model ('{_quote(found.group())}'); a user can talk "
+                f"{item.where} leaves access control to the model ('{quote(found.group())}'); a user can talk "
                 "a model out of it: enforce it where the data is fetched (the tool or API filters by the "
                 "caller's role) and let the prompt only describe behaviour"))
 
@@ -441,5 +441,5 @@ def unfinished_text(document: Document, context: CheckContext) -> Iterator[Findi
                   if pattern is not _PLACEHOLDERS[-1] or not _inside_quotes(value, *match.span())]
         for match in _spans(found):
             yield context.finding(item.text.span(*match.span()), (
-                f"{item.where} holds unfinished text '{_quote(match.group())}'; finish or remove it: the model "
+                f"{item.where} holds unfinished text '{quote(match.group())}'; finish or remove it: the model "
                 "receives it as an instruction or as content"))
