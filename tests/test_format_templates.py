@@ -333,3 +333,9 @@ def test_slash_command_arguments_are_its_variables(tmp_path: Path) -> None:
     assert [(use.name, use.span.start_column) for use in command.variable_uses()] == [("1", 12), ("ARGUMENTS", 26)]
     agent = read(tmp_path, ".claude/agents/critic.md", "Costs $1 per call.\n")
     assert agent is not None and list(agent.variable_uses()) == []  # only commands take arguments
+
+
+@pytest.mark.parametrize("path", ["roles/base/templates/system.conf.j2", "roles/web/templates/user.html.jinja2",
+                                  "deploy/systemd/system.service.j2"])
+def test_a_role_word_in_a_rendered_config_file_s_name_is_no_evidence(tmp_path: Path, path: str) -> None:
+    assert read(tmp_path, path, "listen {{ port }};\n") is None

@@ -42,6 +42,9 @@ _NOT_PROMPTS = re.compile(r"^(readme|license|licence|changelog|requirements|noti
 ROLE_LINE = re.compile(r"^[ \t]*#[ \t]*(system|user|assistant|function|tool|developer)[ \t]*:[ \t]*$",
                        re.M | re.I)
 _NAME_WORDS = re.compile(r"[A-Za-z]+")
+# a template that renders another kind of file: its name carries that file's suffix before the template's
+_RENDERS_OTHER = re.compile(r"\.(?:conf|cfg|ini|ya?ml|json|xml|html?|sh|bash|py|service|timer|socket|toml|env|"
+                            r"properties|sql|js|ts|css|rules|repo|list|cnf|tf|hcl|j2)\.[A-Za-z0-9]+$", re.I)
 _FLOW_FILES = ("flow.dag.yaml", "flow.dag.yml")
 _PROMPTFOO_CONFIGS = ("promptfooconfig.yaml", "promptfooconfig.yml")
 # a promptflow LLM node's inputs that configure the call, not the template
@@ -80,8 +83,9 @@ def read_template_file(source: SourceFile, require_evidence: bool = True) -> Doc
     named_role = _role_from_path(name, folders)
     if named_role == UNKNOWN_ROLE:
         named_role = _role_from_includers(source) or UNKNOWN_ROLE
-    evidence = by_path or marked or flow is not None or role is not None or named_role != UNKNOWN_ROLE \
-        or name.lower().endswith(".txt")
+    # a role word in the name of a rendered configuration file (`system.conf.j2`) says nothing
+    named = named_role != UNKNOWN_ROLE and not _RENDERS_OTHER.search(name)
+    evidence = by_path or marked or flow is not None or role is not None or named or name.lower().endswith(".txt")
     if require_evidence and not evidence:
         return None  # a template nothing marks as a prompt: a web page or a configuration file
     syntax = syntax_of(name)
