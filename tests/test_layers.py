@@ -165,3 +165,16 @@ def test_a_configured_stack_of_markdown_files_is_compared(in_tmp: Path) -> None:
     write(in_tmp / "prompts" / "tenants" / "acme" / "AGENTS.md", "Acme sells tools.\nAlways respond in German.\n")
     report = json_report(".")
     assert findings(report, "PL301") == [("prompts/tenants/acme/AGENTS.md", 2, 1)]
+
+
+def test_a_tenant_renaming_a_fixed_persona_is_a_note_and_a_rename_of_a_free_one_is_quiet(in_tmp: Path) -> None:
+    write(in_tmp / "platform.prompt.yaml",
+          native("p", "platform", "Your name is Aria. Always introduce yourself as Aria."))
+    write(in_tmp / "free.prompt.yaml", native("p.free", "platform", "Your name is Aria."))
+    write(in_tmp / "tenants" / "a.prompt.yaml", native("t.a", "tenant", "Your name is Max.", "../platform.prompt.yaml"))
+    write(in_tmp / "tenants" / "b.prompt.yaml", native("t.b", "tenant", "Your name is Max.", "../free.prompt.yaml"))
+    write(in_tmp / "tenants" / "c.prompt.yaml", native("t.c", "tenant", "Your name is Aria.", "../platform.prompt.yaml"))
+    report = json_report(".")
+    persona = [item for item in report["findings"] if item["rule_id"] == "PL301"]
+    assert [(item["path"], item["severity"]) for item in persona] == [("tenants/a.prompt.yaml", "note")]
+    assert "'Max'" in persona[0]["message"] and "'Aria'" in persona[0]["message"]

@@ -7,19 +7,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, replace
+from typing import Any
 
 from promptlint.checks.phrases import override_matches, prose
 from promptlint.context import CheckContext
+from promptlint.directives import Directive
 from promptlint.findings import Finding
 from promptlint.layers import MAX_STACK_DEPTH, Place, place_of, stacks
 from promptlint.model import Document, Span
 from promptlint.positions import PRIVILEGED_ROLES
 from promptlint.project import Entry, ProjectContext
-
-if TYPE_CHECKING:
-    from promptlint.directives import Directive
 
 # --- collect: each file's place, for the project-scope rules ---------------------------------
 
@@ -176,7 +174,29 @@ def layer_directives(document: Document, context: CheckContext) -> Place | None:
     place = place_of(document, context.settings)
     if place is None:
         return None
-    return replace(place, payload=tuple(directives(document)))
+    fixed = any(_FIXED_IDENTITY.search(item.masked(item.tags, item.fences, item.examples))
+                for item in context.analysis(document, prose) if item.position == "privileged")
+    return replace(place, payload=LayerText(tuple(directives(document)), fixed))
+
+
+@dataclass(frozen=True)
+class LayerText:
+    """What the cross-layer rules need of a layer's prose (sent between processes with --jobs)."""
+
+    directives: tuple[Directive, ...]
+    identity_fixed: bool  # the layer says the assistant's name or persona may not change
+
+
+# "Always introduce yourself as Aria", "never use another name": a persona the layers below may not rename
+_FIXED_IDENTITY = re.compile(
+    r"\b(?:always\s+(?:introduce|refer\s+to|present|call)\s+yourself\s+as|(?:never|do\s+not|don't)\s+(?:change|"
+    r"use\s+(?:any\s+)?(?:another|other|a\s+different)|adopt\s+(?:any\s+)?(?:another|other|a\s+different)|take\s+on"
+    r"\s+(?:another|a\s+different))\s+(?:name|persona|identity)|your\s+(?:name|identity|persona)\s+(?:is\s+)?"
+    r"(?:fixed|always|cannot\s+change|must\s+not\s+change|never\s+changes))", re.IGNORECASE)
+# the proper name a persona directive gives the assistant
+_PERSONA_NAME = re.compile(
+    r"\b(?i:your\s+name\s+is|named|called|introduce\s+yourself\s+as|you\s+are)\s+([A-Z][\w-]+)\b(?!['\u2019]s)"
+    r"(?=\s*(?:[,.;:!]|$|\s+(?:the|a|an|and)\b))")
 
 
 Judge = Callable[["Directive", "Directive"], "str | bool | None"]
@@ -188,13 +208,49 @@ def _against_stack(project: ProjectContext, judge: Judge) -> Iterator[tuple[Entr
     each lower directive once."""
     for stack in stacks(project):
         lower: Entry = stack.entry
-        for low in lower.data.payload or ():
+        for low in _directives(lower):
             for higher in stack.ancestors:
-                verdict = next(((high, found) for high in higher.data.payload or () if (found := judge(high, low))),
-                               None)
+                verdict = next(((high, found) for high in _directives(higher) if (found := judge(high, low))), None)
                 if verdict is not None:
                     yield lower, low, higher, verdict[0], verdict[1]
                     break
+
+
+def _directives(entry: Entry) -> tuple[Directive, ...]:
+    text: LayerText | None = entry.data.payload
+    return text.directives if text is not None else ()
+
+
+def _persona_clash(project: ProjectContext) -> Iterator[Finding]:
+    """A lower layer naming the assistant otherwise than a higher layer that says its name is fixed."""
+    for stack in stacks(project):
+        lower = stack.entry
+        for low in _directives(lower):
+            name = _persona_name(low)
+            if name is None:
+                continue
+            for higher in stack.ancestors:
+                text: LayerText | None = higher.data.payload
+                if text is None or not text.identity_fixed:
+                    continue
+                high = next((high for high in text.directives if (other := _persona_name(high)) is not None
+                             and other.lower() != name.lower()), None)
+                if high is not None:
+                    yield project.finding(
+                        lower, low.span,
+                        f"this {_layer(lower)} calls the assistant '{name}', but {higher.path} names it "
+                        f"'{_persona_name(high)}' and says that identity does not change: the model will answer "
+                        "to one of them. Drop the rename, or let the higher layer allow it",
+                        (project.related(higher, high.span, f"the {_layer(higher)} names the assistant here"),),
+                        severity="note")
+                    break
+
+
+def _persona_name(directive: Directive) -> str | None:
+    if directive.slot != "persona":
+        return None
+    found = _PERSONA_NAME.search(directive.text)
+    return found.group(1) if found else None
 
 
 def _layer(entry: Entry) -> str:
@@ -219,6 +275,7 @@ def layer_conflict(project: ProjectContext) -> Iterator[Finding]:
             f"{higher.path} ({reason}): the model silently picks one, often the lower. Remove it, narrow the higher "
             "rule in its own layer, or make this one conditional ('for ... questions, ...')",
             (project.related(higher, high.span, f"the {_layer(higher)} says this"),))
+    yield from _persona_clash(project)
 
 
 def relaxed_prohibition(project: ProjectContext) -> Iterator[Finding]:
