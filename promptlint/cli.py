@@ -10,11 +10,12 @@ import io
 import os
 import sys
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from promptlint import __version__
+from promptlint.baseline import BaselineError, apply_baseline, read_baseline, write_baseline_file
 from promptlint.config import ConfigError, Selectors, check_selectors, load_config
 from promptlint.findings import SEVERITY_ORDER, Report
 from promptlint.registry import Rule, RuleDefinitionError, load_rules
@@ -50,8 +51,8 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="Report format.")
+@click.option("--format", "--output-format", "output_format", type=click.Choice(FORMATS), default="text",
+              show_default=True, help="Report format (`--output-format` is the same option, as in ruff).")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the report to this file instead of standard output.")
 @click.option("--select", multiple=True, help="Rules to run (ids, prefixes such as PL1, names, or ALL).")
@@ -62,6 +63,13 @@ def main() -> None:
 @click.option("--fail-on", type=click.Choice(list(SEVERITY_ORDER)), default=None,
               help="Lowest severity that fails the run (default: warning; notes are advice).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--baseline", "baseline_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Report only findings this baseline file does not record (see --write-baseline).")
+@click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False),
+              help="Record the current findings in this file, to pass to --baseline later, and exit 0.")
+@click.option("--statistics", is_flag=True, help="Show how many findings each rule has instead of the findings.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary line, and nothing when there are no "
+              "findings (text report).")
 @click.option("--strict-suppressions", is_flag=True, help="Report suppressions that suppress nothing (PL009).")
 @click.option("--force-exclude", is_flag=True, help="Apply the configured excludes to files named on the command "
               "line too (use it from pre-commit).")
@@ -73,10 +81,15 @@ def main() -> None:
 @click.option("--show-skipped", is_flag=True, help="List the files skipped, with why (not ours, too large, ...).")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, show_default=True,
               help="Worker processes for large trees (0: one per CPU; trees under 200 files run in one).")
+@click.option("--diff-base", metavar="REF", callback=lambda _context, _option, value: _diff_base(value),
+              help="Compare each file with the same file at this git revision (`:` the staged version) for the "
+              "versioning rules PL701-PL703 and PL707; without it they are skipped.")
 def check(paths: tuple[Path, ...], output_format: str, output: Path | None, select: tuple[str, ...],
           extend_select: tuple[str, ...], ignore: tuple[str, ...], config_path: Path | None, fail_on: str | None,
           exit_zero: bool, strict_suppressions: bool, force_exclude: bool, no_color: bool, show_files: bool,
-          show_skipped: bool, jobs: int, stdin_filename: str | None = None) -> None:
+          show_skipped: bool, jobs: int, stdin_filename: str | None = None, diff_base: str | None = None,
+          baseline_path: Path | None = None, write_baseline: Path | None = None, statistics: bool = False,
+          quiet: bool = False) -> None:
     """Lint prompt files and tool schemas under PATHS (default: the current directory)."""
     from promptlint.engine import lint_paths, select_rules
     from promptlint.report import renderer
@@ -90,6 +103,11 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, sele
         _fail(str(error))
     if select or extend_select or ignore:
         config.command_line = Selectors(_selectors(select) or None, _selectors(extend_select), _selectors(ignore))
+    config.diff_base = diff_base
+    try:
+        baseline = read_baseline(baseline_path, write_baseline)
+    except BaselineError as error:
+        _fail(str(error))
     stdin_name = _stdin_name(paths, stdin_filename)  # what standard input is linted as; None: read the paths
     missing = [path for path in paths if stdin_name is None and not path.exists() and not path.is_symlink()]
     if missing:
@@ -105,13 +123,20 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, sele
     except Exception as error:  # a traceback would exit 1, which means "findings"
         _fail(f"internal error: {error!r}; please report it")
     report.show_files, report.show_skipped = show_files, show_skipped
+    if write_baseline is not None:
+        try:
+            click.echo(write_baseline_file(report, write_baseline))
+        except BaselineError as error:
+            _fail(str(error))
+        sys.exit(EXIT_ERROR if report.errors else EXIT_CLEAN)
+    notes = [] if baseline is None else [apply_baseline(report, baseline, selection)]
     if stdin_name is not None and report.skipped and not report.files_scanned:
         # one line that says why nothing was checked; json and sarif still write their (empty) report
         skipped = report.skipped[0]
         click.echo(f"promptlint: {skipped.path} not checked: {skipped.reason}", err=output_format != "text")
         if output_format in ("text", "github"):
             sys.exit(EXIT_CLEAN)
-    render = renderer(output_format)
+    render = renderer(output_format, statistics, quiet, notes)
     if output is not None:
         try:
             # a lone surrogate (legal in JSON strings) or an undecodable file name must not stop the report
@@ -124,7 +149,7 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, sele
         if isinstance(sys.stdout, io.TextIOWrapper):
             sys.stdout.reconfigure(errors="backslashreplace")
         render(report, rules, sys.stdout, _color(sys.stdout, no_color))
-    if output_format == "github":  # standard output holds workflow commands only
+    if output_format == "github" and not (quiet and not report.results):  # stdout: workflow commands only
         from promptlint.report.summary import summary_line
 
         click.echo(summary_line(report), err=True)
@@ -248,6 +273,34 @@ def explain(rule_id: str) -> None:
     click.echo("\n".join(lines))
 
 
+@main.command("init")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, exists=True))
+@click.option("--pyproject", is_flag=True, help="Append a [tool.promptlint] table to pyproject.toml instead of "
+              "writing .promptlint.yaml.")
+@click.option("--force", is_flag=True, help="Replace an existing .promptlint.yaml.")
+def init_command(paths: tuple[Path, ...], pyproject: bool, force: bool) -> None:
+    """Write a commented configuration for the project in the current directory, with a trust
+    skeleton for the variables its prompt files (under PATHS, default .) leave undeclared."""
+    from promptlint.config import Config
+    from promptlint.scaffold import PRE_COMMIT_SNIPPET, InitError, undeclared_trust, write_config, written_message
+
+    rules, directory = _rules(), Path.cwd()
+    try:
+        variables = undeclared_trust(list(paths) or [Path(".")], Config(root=directory))
+        written = write_config(directory, rules, variables, pyproject, force)
+    except InitError as error:
+        _fail(str(error))
+    click.echo(f"{written_message(written, variables)}\n\n{PRE_COMMIT_SNIPPET}", nl=False)
+
+
+@main.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema of the native prompt format (*.prompt.yaml), for editors."""
+    from importlib import resources
+
+    click.echo(resources.files("promptlint.schemas").joinpath("prompt.schema.json").read_text("utf-8"), nl=False)
+
+
 @main.command("tokens")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
@@ -344,3 +397,169 @@ def _tokens_table(rows: list[dict[str, object]], detail: bool, color: bool) -> N
                 messages.add_row(message["label"], message["role"], message["file"], number(message["line"]),
                                  number(message["tokens"]))
             console.print(messages)
+
+
+def _diff_base(revision: str | None) -> str | None:
+    """--diff-base as given, once it is known to name a commit where there is a repository: a
+    typo must not turn the versioning rules off silently. Outside a repository they skip."""
+    from promptlint.git_base import inside_repository, resolve
+
+    if revision is None or not inside_repository(Path.cwd()):
+        return revision
+    if resolve(revision, Path.cwd()) is None:
+        _fail(f"--diff-base: '{revision}' names no commit in this repository (try HEAD, or origin/main after a fetch)")
+    return revision
+
+
+@main.command("lock")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--lock", "lock_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="The lock file to write (default: promptlint.lock in the configuration's folder).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Configuration file (default: .promptlint.yaml or pyproject.toml, searched upward).")
+def lock_command(paths: tuple[Path, ...], lock_path: Path | None, config_path: Path | None) -> None:
+    """Pin the tools defined under PATHS in promptlint.lock (PL705 reports a tool that drifts
+    from its pin). Pins of files not under PATHS are kept; nothing else is written."""
+    from promptlint.discover import discover
+    from promptlint.formats import read_candidate
+    from promptlint.lockfile import LOCK_NAME, Lock, read_lock, updated, write_lock
+
+    try:
+        config = load_config(config_path, Path.cwd(), _rules())
+    except ConfigError as error:
+        _fail(str(error))
+    missing = [path for path in paths if not path.exists() and not path.is_symlink()]
+    if missing:
+        _fail(f"no such file or directory: {missing[0]}")
+    target = lock_path or config.root / LOCK_NAME
+    current = read_lock(target) if target.exists() else Lock(target)
+    if current.error is not None:
+        _fail(f"{target} cannot be read ({current.error}); fix or delete it first")
+    documents = []
+    try:
+        for candidate in discover(list(paths) or [Path(".")], config):
+            settings = config.settings_for(candidate.display_path)
+            document, _why = read_candidate(candidate.path, candidate.display_path, False, settings)
+            if document is not None and not document.fatal:
+                documents.append(document)
+    except Exception as error:  # a traceback would exit 1
+        _fail(f"internal error: {error!r}; please report it")
+    lock, outside = updated(current, documents)
+    for shown in outside:
+        click.echo(f"promptlint: {shown} is not under {target.parent}; its tools are not pinned", err=True)
+    try:
+        write_lock(lock)
+    except OSError as error:
+        _fail(f"cannot write {target}: {error.strerror or error}")
+    count = sum(len(pins) for pins in lock.tools.values())
+    click.echo(f"{target}: {count} tool{'s' if count != 1 else ''} pinned in {len(lock.tools)} "
+               f"file{'s' if len(lock.tools) != 1 else ''}")
+
+
+@main.command("diff")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--from", "from_ref", metavar="REF", help="Compare FILE as it is at this git revision (`:` the "
+              "staged version)...")
+@click.option("--to", "to_ref", metavar="REF", help="...with FILE at this revision (default: the working tree).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Report format.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Configuration file (default: .promptlint.yaml or pyproject.toml, searched upward).")
+@click.option("--no-color", is_flag=True, help="Never colour the text report.")
+def diff_command(files: tuple[Path, ...], from_ref: str | None, to_ref: str | None, output_format: str,
+                 config_path: Path | None, no_color: bool) -> None:
+    """What changed for the model between two versions of a prompt: `diff OLD NEW`, or
+    `diff FILE --from REF [--to REF]`. Each change is classified breaking, minor or patch, with
+    the version bump it requires. Exit 1 when the new version's bump is smaller than that."""
+    import json
+
+    from promptlint.discover import display_path
+    from promptlint.provider import DocumentProvider
+    from promptlint.versioning import diff_report
+
+    try:
+        config = load_config(config_path, Path.cwd(), _rules())
+    except ConfigError as error:
+        _fail(str(error))
+    if not ((len(files) == 2 and from_ref is None and to_ref is None) or (len(files) == 1 and from_ref is not None)):
+        _fail("give two files (`diff OLD NEW`) or one file and a revision (`diff FILE --from REF [--to REF]`)")
+    provider = DocumentProvider(config.root, config.settings_for)
+    sides = []
+    for index, (path, ref) in enumerate(((files[0], from_ref), (files[-1], to_ref))):
+        shown = display_path(path, config.root)
+        text = _text_at(path, ref)
+        label = shown if ref is None else f"{'staged' if ref == ':' else ref}:{shown}"
+        if text is None:
+            where = "on disk" if ref is None else f"at {ref} (or this is not a git repository)"
+            _fail(f"{path} does not exist {where}" if index == 0 or ref is not None else f"cannot read {path}")
+        try:
+            document = provider.from_text(text, shown)
+        except Exception as error:  # a traceback would exit 1
+            _fail(f"internal error: {error!r}; please report it")
+        if document is None or document.fatal:
+            _fail(f"{label} is not a prompt or tool file promptlint can read")
+        sides.append((document, label))
+    report = diff_report(sides[0][0], sides[1][0], sides[0][1], sides[1][1])
+    report["tokens"] = _token_delta(sides[0][0], sides[1][0], config.settings_for(sides[1][0].path), provider)
+    if output_format == "json":
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        _diff_text(report, _color(sys.stdout, no_color))
+    sys.exit(EXIT_FINDINGS if report["bump_ok"] is False else EXIT_CLEAN)
+
+
+def _text_at(path: Path, ref: str | None) -> str | None:
+    from promptlint.formats import MAX_FILE_BYTES
+    from promptlint.git_base import read_at
+
+    if ref is not None:
+        return read_at(ref, path)
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            _fail(f"{path} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+        return path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _token_delta(old: Any, new: Any, settings: Any, provider: Any) -> dict[str, Any] | None:
+    """Tokens of both versions, counted for the new version's model (so the delta is the text's)."""
+    from promptlint.budget import analyse, summary
+
+    try:
+        model = new.metadata.model_name
+        before = summary(old, analyse(old, settings, provider, model_name=model))
+        after = summary(new, analyse(new, settings, provider, model_name=model))
+    except Exception:  # counting is a courtesy here: never let it fail the diff
+        return None
+    figures = {key: {"old": before[key], "new": after[key]} for key in ("static", "tools", "worst_case")
+               if isinstance(before[key], int) and isinstance(after[key], int)}
+    return {"model": after["resolved_model"] or after["model"], "counting": after["counting"], **figures}
+
+
+def _diff_text(report: dict[str, Any], color: bool) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console(no_color=not color, highlight=False, width=None if sys.stdout.isatty() else 200)
+    old, new = report["old"], report["new"]
+    console.print(f"[bold]{escape(old['label'])}[/bold] ({old['version'] or 'no version'}) → "
+                  f"[bold]{escape(new['label'])}[/bold] ({new['version'] or 'no version'})")
+    styles = {"breaking": "red", "minor": "yellow", "patch": "cyan"}
+    for change in report["changes"]:
+        style = styles[change["level"]]
+        console.print(f"  [{style}]{change['level']:<8}[/{style}] {escape(change['path'])}: "
+                      f"{escape(change['message'])}")
+        for line in (change["diff"] or "").splitlines()[2:]:  # the ---/+++ header says nothing here
+            line_style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim"
+            console.print(f"             [{line_style}]{escape(line)}[/{line_style}]")
+    counted = report.get("tokens")
+    if counted:
+        parts = [f"{key.replace('_', ' ')} {value['old']:,} → {value['new']:,} ({value['new'] - value['old']:+,})"
+                 for key, value in counted.items() if isinstance(value, dict) and value["old"] != value["new"]]
+        if parts:
+            console.print(f"  tokens ({escape(str(counted['model'] or 'no model'))}, {counted['counting']}): "
+                          + "; ".join(parts))
+    ok = report["bump_ok"]
+    style = "green" if ok is not False else "red"
+    console.print(f"[{style}]{escape(report['verdict'])}[/{style}]")

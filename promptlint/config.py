@@ -84,6 +84,7 @@ class Config:
     layers: list[LayerSpec] = field(default_factory=list)  # highest precedence first: platform, tenant, user
     stacks: dict[str, list[str]] = field(default_factory=dict)  # glob -> the files it stacks on
     command_line: Selectors | None = None  # --select/--extend-select/--ignore, applied after the file's
+    diff_base: str | None = None  # `check --diff-base REF`: the git revision the versioning rules compare with
 
     def settings_for(self, display_path: str) -> Settings:
         """The per-file keys in force for a file (its path relative to the root, '/' separators)."""
@@ -96,6 +97,7 @@ class Config:
         values["layer"] = self.layer_for(display_path) if self.layers else None
         # what a file needs to find its place in a layer stack (see promptlint/layers.py)
         values["layer-specs"], values["stacks"] = self.layers, self.stacks
+        values["diff-base"] = self.diff_base  # command line only: PL701-PL703, PL707 read it
         return Settings(values)
 
     def layer_for(self, display_path: str) -> str | None:

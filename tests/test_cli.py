@@ -280,7 +280,8 @@ def test_unreadable_data_files_are_skipped_with_their_reason(tmp_path: Path, mon
     write(tmp_path / "package-lock.json", '{"lockfileVersion": 3, "packages": {' + '"a": 1, ' * 300 + '"z": 0}}')
     (tmp_path / "notes.md").write_bytes(b"---\x00binary")
     (tmp_path / "legacy.yaml").write_bytes(b"name: caf\xe9\n")
-    prompt = write(tmp_path / "p.prompt.yaml", "id: p\nmessages:\n  - role: user\n    content: '{{ x }}'\n")
+    prompt = write(tmp_path / "p.prompt.yaml", "id: p\nmessages:\n  - role: user\n    content: '{{ x }}'\n"
+                                                     "version: 1.0.0\n")
     selection = select_rules(load_rules(), Config(root=tmp_path))
     walked = lint_paths([tmp_path], selection)
     assert [(result.location.path, result.rule_id) for result in walked.results] == [("p.prompt.yaml", "PL002")]

@@ -27,7 +27,8 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_a_schema_violation_does_not_hide_other_findings(in_tmp: Path) -> None:
-    write(in_tmp / "a.prompt.yaml", 'id: a\nx_meta: 1\nmessages:\n  - role: user\n    content: "{{ typo }}"\n')
+    write(in_tmp / "a.prompt.yaml", 'id: a\nx_meta: 1\nmessages:\n  - role: user\n    content: "{{ typo }}"\n'
+                                  'version: 1.0.0\n')
     assert found(json_report("--select", "PL002", "a.prompt.yaml")) == {("a.prompt.yaml", "PL002", 5)}
     assert found(json_report("a.prompt.yaml")) == {("a.prompt.yaml", "PL001", 2), ("a.prompt.yaml", "PL002", 5)}
 

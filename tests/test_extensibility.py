@@ -76,7 +76,7 @@ def test_a_third_party_rule_pack_registers_through_entry_points(tmp_path: Path,
     install_distribution(tmp_path, monkeypatch, "acme_rules", "ACME = acme_rules:rules")
     try:
         prompt = tmp_path / "loud.prompt.yaml"
-        prompt.write_text("id: loud\nmessages:\n  - role: system\n    content: ANSWER NOW\n", "utf-8")
+        prompt.write_text("id: loud\nmessages:\n  - role: system\n    content: ANSWER NOW\nversion: 1.0.0\n", "utf-8")
         result = CliRunner().invoke(main, ["check", str(prompt), "--format", "json"])
         findings = json.loads(result.output)["findings"]
         assert [(item["rule_id"], item["start_line"], item["start_column"]) for item in findings] == [
@@ -99,7 +99,7 @@ def test_plugins_may_not_take_the_pl_prefix(tmp_path: Path, monkeypatch: pytest.
 
 def test_json_report_matches_its_published_schema(tmp_path: Path) -> None:
     prompt = tmp_path / "p.prompt.yaml"
-    prompt.write_text("id: p\nmessages:\n  - role: user\n    content: '{{ question }}'\n", "utf-8")
+    prompt.write_text("id: p\nmessages:\n  - role: user\n    content: '{{ question }}'\nversion: 1.0.0\n", "utf-8")
     result = CliRunner().invoke(main, ["check", str(prompt), "--format", "json"])
     report = json.loads(result.output)
     schema = json.loads(resources.files("promptlint.schemas").joinpath("report.schema.json").read_text("utf-8"))

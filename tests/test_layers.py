@@ -173,7 +173,8 @@ def test_a_tenant_renaming_a_fixed_persona_is_a_note_and_a_rename_of_a_free_one_
     write(in_tmp / "free.prompt.yaml", native("p.free", "platform", "Your name is Aria."))
     write(in_tmp / "tenants" / "a.prompt.yaml", native("t.a", "tenant", "Your name is Max.", "../platform.prompt.yaml"))
     write(in_tmp / "tenants" / "b.prompt.yaml", native("t.b", "tenant", "Your name is Max.", "../free.prompt.yaml"))
-    write(in_tmp / "tenants" / "c.prompt.yaml", native("t.c", "tenant", "Your name is Aria.", "../platform.prompt.yaml"))
+    write(in_tmp / "tenants" / "c.prompt.yaml",
+          native("t.c", "tenant", "Your name is Aria.", "../platform.prompt.yaml"))
     report = json_report(".")
     persona = [item for item in report["findings"] if item["rule_id"] == "PL301"]
     assert [(item["path"], item["severity"]) for item in persona] == [("tenants/a.prompt.yaml", "note")]

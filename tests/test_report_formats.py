@@ -121,7 +121,8 @@ def test_github_annotations(project: Path) -> None:
 
 def test_github_escapes_data_and_properties(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # a duplicate key whose name holds '%', a line break, ':' and ',' puts them in the message
-    text = 'id: a\nx-meta:\n  "50%\\noff: a,b": 1\n  "50%\\noff: a,b": 2\nmessages:\n  - role: user\n    content: x\n'
+    text = 'id: a\nx-meta:\n  "50%\\noff: a,b": 1\n  "50%\\noff: a,b": 2\nmessages:\n  - role: user\n    content: x\n' \
+        'version: 1.0.0\n'
     write(tmp_path / "d%, a:b.prompt.yaml", text)
     monkeypatch.chdir(tmp_path)
     result = check("--format", "github", ".")
