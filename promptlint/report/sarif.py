@@ -102,6 +102,10 @@ def _message(result: Result) -> str:
     return f"{result.message} (see {links})"
 
 
+# where a developer reading a result learns about the tool: the distribution's page on the index
+INFORMATION_URI = "https://pypi.org/project/prompt-linter/"
+
+
 def render(report: Report, rules: dict[str, Rule], out: IO[str], color: bool) -> None:
     index = {rule_id: position for position, rule_id in enumerate(rules)}
     results = []
@@ -127,6 +131,8 @@ def render(report: Report, rules: dict[str, Rule], out: IO[str], color: bool) ->
     run: dict[str, Any] = {
         "tool": {"driver": {
             "name": "promptlint",
+            "informationUri": INFORMATION_URI,
+            "version": __version__,
             "semanticVersion": __version__,
             "rules": [_descriptor(rule) for rule in rules.values()],
         }},
