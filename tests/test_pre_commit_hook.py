@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import REPOSITORY
 
-pre_commit = pytest.importorskip("pre_commit", reason="the pre-commit package is not installed (pip install -e '.[test]')")
+pre_commit = pytest.importorskip("pre_commit",
+                                 reason="the pre-commit package is not installed (pip install -e '.[test]')")
 
 GOOD = """\
 id: tickets.summary
