@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
@@ -84,12 +85,17 @@ def main() -> None:
 @click.option("--diff-base", metavar="REF", callback=lambda _context, _option, value: _diff_base(value),
               help="Compare each file with the same file at this git revision (`:` the staged version) for the "
               "versioning rules PL701-PL703 and PL707; without it they are skipped.")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes findings carry, then report the findings that remain.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff: unsafe fixes too (they may change what "
+              "the model reads: review them).")
+@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff of what --fix would change and write "
+              "nothing; exit 1 when there is something to fix.")
 def check(paths: tuple[Path, ...], output_format: str, output: Path | None, select: tuple[str, ...],
           extend_select: tuple[str, ...], ignore: tuple[str, ...], config_path: Path | None, fail_on: str | None,
           exit_zero: bool, strict_suppressions: bool, force_exclude: bool, no_color: bool, show_files: bool,
           show_skipped: bool, jobs: int, stdin_filename: str | None = None, diff_base: str | None = None,
           baseline_path: Path | None = None, write_baseline: Path | None = None, statistics: bool = False,
-          quiet: bool = False) -> None:
+          quiet: bool = False, fix: bool = False, unsafe_fixes: bool = False, show_diff: bool = False) -> None:
     """Lint prompt files and tool schemas under PATHS (default: the current directory)."""
     from promptlint.engine import lint_paths, select_rules
     from promptlint.report import renderer
@@ -112,12 +118,20 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, sele
     missing = [path for path in paths if stdin_name is None and not path.exists() and not path.is_symlink()]
     if missing:
         _fail(f"no such file or directory: {missing[0]}")
+    if unsafe_fixes and not (fix or show_diff):
+        _fail("--unsafe-fixes chooses which fixes --fix or --diff apply: add one of them")
+    if (fix or show_diff) and stdin_name is not None:
+        _fail("--fix and --diff change files on disk: they do not read standard input")
     try:
         selection = select_rules(rules, config, strict_suppressions)
         if stdin_name is not None:
             report = _lint_stdin(stdin_name, selection, force_exclude)
         else:
             report = lint_paths(list(paths) or [Path(".")], selection, force_exclude, jobs or _cpu_count())
+            if fix or show_diff:  # after writing, lint again: the simplest report of what remains that is right
+                report = _fix(report, unsafe_fixes, show_diff, output_format == "text" and output is None,
+                              lambda: lint_paths(list(paths) or [Path(".")], selection, force_exclude,
+                                                 jobs or _cpu_count()))
     except RuleDefinitionError as error:
         _fail(f"bad rule definition: {error}")
     except Exception as error:  # a traceback would exit 1, which means "findings"
@@ -158,6 +172,23 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, sele
     threshold = SEVERITY_ORDER[fail_on or config.fail_on]
     failing = report.unchecked or any(SEVERITY_ORDER[result.severity] >= threshold for result in report.results)
     sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
+
+
+def _fix(report: Report, unsafe: bool, diff_only: bool, to_stdout: bool, relint: Callable[[], Report]) -> Report:
+    """Apply (or, with --diff, print and exit) the fixes of `report`; the report after them."""
+    from promptlint.fixes import apply_fixes, fixed_lines, plan_fixes, unified_diff
+
+    if diff_only:
+        planned = plan_fixes(report, unsafe)
+        diff = unified_diff(planned)
+        click.echo(diff, nl=False)
+        for note in planned.notes():
+            click.echo(note, err=True)
+        sys.exit(EXIT_ERROR if report.errors else EXIT_FINDINGS if diff else EXIT_CLEAN)
+    outcome = apply_fixes(report, unsafe)
+    for line in fixed_lines(outcome) + outcome.notes():  # a JSON or SARIF report keeps stdout to itself
+        click.echo(line, err=not to_stdout)
+    return relint() if outcome.written else report
 
 
 def _stdin_name(paths: tuple[Path, ...], stdin_filename: str | None) -> str | None:

@@ -21,7 +21,7 @@ from itertools import pairwise
 import regex
 
 from promptlint.context import CheckContext
-from promptlint.findings import Edit, Finding, Fix, Related, Severity
+from promptlint.findings import Applicability, Edit, Finding, Fix, Related, Severity
 from promptlint.model import Document, Node, SourceFile, Span, Text
 from promptlint.positions import PromptText, prompt_texts
 
@@ -93,6 +93,9 @@ class Place:
     text: Text | None
     where: str
     candidates: list[int] = field(default_factory=list)
+    # prose (a message, a description, a comment): removing a hidden character from it can be a safe
+    # fix; from a key, a name or a data value it changes an identifier the code matches, so never
+    prose: bool = False
 
     def offset(self, index: int) -> int:
         return self.text.offset(index) if self.text is not None else index
@@ -109,10 +112,10 @@ def scan_hidden(document: Document) -> Scan:
     places: list[Place] = []
     covered: set[int] = set()  # source offsets of candidates a located text already holds
 
-    def add(text: Text, where: str) -> None:
+    def add(text: Text, where: str, prose: bool = False) -> None:
         if text.source is not source or not CANDIDATE.search(text.value):
             return
-        place = Place(text.value, text, _escaped(where))
+        place = Place(text.value, text, _escaped(where), prose=prose)
         for match in CANDIDATE.finditer(text.value):
             place.candidates.append(match.start())
             covered.add(text.offset(match.start()))
@@ -120,7 +123,7 @@ def scan_hidden(document: Document) -> Scan:
 
     if CANDIDATE.search(source.text) or "\\" in source.text:  # an escape may decode to one
         for item in prompt_texts(document):
-            add(item.text, item.where)
+            add(item.text, item.where, item.tool is None or item.text is not item.tool.name_text)
         for path, node, key in _walk(document.root):
             if key is not None and CANDIDATE.search(key) and node.key_span is not None:
                 located = located_string(source, node.key_span, key)
@@ -129,7 +132,7 @@ def scan_hidden(document: Document) -> Scan:
             if node.text is not None and CANDIDATE.search(node.text.value):
                 add(node.text, f"the value of '{_dotted(path)}'")
     # what no located text holds: keys the loader could not read back, comments, markers
-    in_comment, elsewhere = Place(source.text, None, "a comment"), Place(source.text, None, "the file")
+    in_comment, elsewhere = Place(source.text, None, "a comment", prose=True), Place(source.text, None, "the file")
     starts = [start for start, _end in document.comments]
     for match in CANDIDATE.finditer(source.text):
         offset = match.start()
@@ -251,13 +254,31 @@ def _runs(document: Document, context: CheckContext, flagged: Predicate) -> Iter
             yield place, start, end, document.source.span(offsets[0], _char_end(text, offsets[-1]))
 
 
-def _removal(span: Span, place: Place, start: int, end: int, source_text: str, what: str) -> tuple[Fix, ...]:
+def _removal(span: Span, place: Place, start: int, end: int, source_text: str, what: str,
+             safe: bool = False) -> tuple[Fix, ...]:
     """An edit deleting the run, when it is written contiguously in the file (it always is, but
-    an edit must never cut through text that is not part of the run)."""
+    an edit must never cut through text that is not part of the run). `safe`: the rule judged the
+    characters meaningless; the fix is safe only if, besides, deleting them cannot change structure."""
     offsets = [place.offset(index) for index in range(start, end)]
     if any(_char_end(source_text, a) != b for a, b in pairwise(offsets)):
         return ()
-    return (Fix(f"remove the {what}", (Edit(span, ""),), "unsafe"),)
+    applicability: Applicability = "safe" if safe and place.prose and _joins_cleanly(source_text, span) else "unsafe"
+    return (Fix(f"remove the {what}", (Edit(span, ""),), applicability),)
+
+
+WORD_CHARACTER = regex.compile(r"[\p{L}\p{M}\p{N}]")
+SENTENCE_END = frozenset(".!;)\"'")
+
+
+def _joins_cleanly(source_text: str, span: Span) -> bool:
+    """Whether deleting `span` joins text that cannot become syntax: a letter or digit on one side,
+    or the end of a sentence before a space. Other pairs could meet as `{{`, `${`, `: `, `- ` or
+    ` #` (a template tag, a YAML key or item, a comment), and a value left empty reads as null."""
+    before = source_text[span.start - 1] if span.start > 0 else " "
+    after = source_text[span.end] if span.end < len(source_text) else " "
+    if WORD_CHARACTER.match(before) or WORD_CHARACTER.match(after):
+        return True
+    return before in SENTENCE_END and after.isspace()
 
 
 def char_name(char: str) -> str:
@@ -344,7 +365,9 @@ def bidi_control_character(document: Document, context: CheckContext) -> Iterato
             f"{describe(run, 'bidirectional control character')} in {place.where}: "
             f"{excerpt(place.value, start, end)}; it changes the order in which the text is displayed, so a "
             "reviewer reads something other than what the model reads",
-            fixes=_removal(span, place, start, end, document.source.text, "bidirectional control characters"),
+            # on a line without right-to-left letters a bidi control only reorders what people see
+            fixes=_removal(span, place, start, end, document.source.text, "bidirectional control characters",
+                           not RTL_LETTER.search(place.value, *_line_bounds(place.value, start))),
         )
 
 
@@ -402,6 +425,21 @@ def _legitimate_invisible(value: str, index: int, at_file_start: bool) -> bool:
     return False
 
 
+# what PL121 may remove as a safe fix: characters that only hint at line breaking or joining; the
+# rest (variation selectors, fillers, the combining grapheme joiner, ...) may carry meaning
+SAFE_INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff")
+
+
+def _meaningless(value: str, start: int, end: int) -> bool:
+    """Whether a flagged run can go without changing the text: only SAFE_INVISIBLE characters, and
+    not next to a letter of a script where joiners and spaces shape or break words (a flagged
+    ZWJ there may be a near miss of a legitimate use, such as a Devanagari half form at a word end)."""
+    if not set(value[start:end]) <= SAFE_INVISIBLE:
+        return False
+    neighbours = [value[index] for index in (start - 1, end) if 0 <= index < len(value)]
+    return not any(_has_script(char, JOINING_SCRIPTS + UNSPACED_SCRIPTS) for char in neighbours)
+
+
 def invisible_format_character(document: Document, context: CheckContext) -> Iterator[Finding]:
     allowed = _allowed_characters(list(context.options.get("allow") or []))
 
@@ -417,7 +455,8 @@ def invisible_format_character(document: Document, context: CheckContext) -> Ite
             span,
             f"{describe(run, 'invisible character')} in {place.where}: {excerpt(place.value, start, end)}; it "
             "shows as nothing to a reviewer but is part of what the model reads (and can split or smuggle words)",
-            fixes=_removal(span, place, start, end, document.source.text, "invisible characters"),
+            fixes=_removal(span, place, start, end, document.source.text, "invisible characters",
+                           _meaningless(place.value, start, end)),
         )
 
 
@@ -451,7 +490,7 @@ def unicode_tag_character(document: Document, context: CheckContext) -> Iterator
             span,
             f"{describe(run, 'Unicode tag character')} in {place.where}, invisible to a reviewer but read by "
             f"the model; {hidden}",
-            fixes=_removal(span, place, start, end, document.source.text, "tag characters"),
+            fixes=_removal(span, place, start, end, document.source.text, "tag characters", True),
         )
 
 

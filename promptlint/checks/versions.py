@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from promptlint.context import CheckContext
-from promptlint.findings import Finding, Related
+from promptlint.findings import Edit, Finding, Fix, Related
 from promptlint.git_base import read_at
 from promptlint.lockfile import find_lock, pin, pinnable, read_lock
-from promptlint.model import Document, Span
+from promptlint.model import LINE_BREAK, Document, Span
 from promptlint.project import Entry, ProjectContext
 from promptlint.versioning import Comparison, Version, compare, document_version
 
@@ -75,7 +75,28 @@ def missing_version(document: Document, context: CheckContext) -> Iterator[Findi
         where or document.source.span(0, 0),
         "this prompt declares no version: without one, a change of what the model receives cannot be told from "
         "the prompt that was reviewed and evaluated. Add `version: 1.0.0` (SemVer)",
+        fixes=_add_version(document),
     )
+
+
+def _add_version(document: Document) -> tuple[Fix, ...]:
+    """`version: 1.0.0` on the line after a top-level `id: ...` written on one YAML line; nothing
+    when the id is written otherwise (JSON, a flow mapping, a value over several lines). Safe:
+    a version is metadata, and the model receives the same text."""
+    node, source = document.metadata.id, document.source
+    if node is None or node.key_span is None or node.span.end_line != node.key_span.start_line:
+        return ()
+    line = node.key_span.start_line
+    if node.key_span.start_column != 1 or not source.line_text(line).startswith("id:"):
+        return ()
+    end = source.line_starts[line] if line < source.line_count else len(source.text)
+    found = LINE_BREAK.search(source.text, source.line_starts[line - 1], end)
+    if found is None:  # the id is on the last line, which has no break: give it the file's first break
+        first = LINE_BREAK.search(source.text)
+        insert = (first.group() if first else "\n") + "version: 1.0.0"
+    else:
+        insert = "version: 1.0.0" + found.group()
+    return (Fix("add `version: 1.0.0`", (Edit(source.span(end, end), insert),), "safe"),)
 
 
 def invalid_version(document: Document, context: CheckContext) -> Iterator[Finding]:
