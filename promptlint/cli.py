@@ -80,6 +80,8 @@ def main() -> None:
 @click.option("--show-files", "-v", is_flag=True,
               help="List every file read, with the format it was read as, and every file skipped, with why.")
 @click.option("--show-skipped", is_flag=True, help="List the files skipped, with why (not ours, too large, ...).")
+@click.option("--show-source/--no-show-source", default=True, show_default=True,
+              help="Show a code frame under each finding in the text report.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, show_default=True,
               help="Worker processes for large trees (0: one per CPU; trees under 200 files run in one).")
 @click.option("--diff-base", metavar="REF", callback=lambda _context, _option, value: _diff_base(value),
@@ -95,7 +97,8 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, sele
           exit_zero: bool, strict_suppressions: bool, force_exclude: bool, no_color: bool, show_files: bool,
           show_skipped: bool, jobs: int, stdin_filename: str | None = None, diff_base: str | None = None,
           baseline_path: Path | None = None, write_baseline: Path | None = None, statistics: bool = False,
-          quiet: bool = False, fix: bool = False, unsafe_fixes: bool = False, show_diff: bool = False) -> None:
+          quiet: bool = False, fix: bool = False, unsafe_fixes: bool = False, show_diff: bool = False,
+          show_source: bool = True) -> None:
     """Lint prompt files and tool schemas under PATHS (default: the current directory)."""
     from promptlint.engine import lint_paths, select_rules
     from promptlint.report import renderer
@@ -136,7 +139,7 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, sele
         _fail(f"bad rule definition: {error}")
     except Exception as error:  # a traceback would exit 1, which means "findings"
         _fail(f"internal error: {error!r}; please report it")
-    report.show_files, report.show_skipped = show_files, show_skipped
+    report.show_files, report.show_skipped, report.show_source = show_files, show_skipped, show_source
     if write_baseline is not None:
         try:
             click.echo(write_baseline_file(report, write_baseline))

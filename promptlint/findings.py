@@ -139,6 +139,7 @@ class Report:
     # what the human-facing report lists besides findings (`--show-files`, `--show-skipped`)
     show_files: bool = False
     show_skipped: bool = False
+    show_source: bool = True  # code frames in the text report (`--no-show-source`: one line per finding)
 
 
 def mask(secret: str) -> str:

@@ -227,3 +227,13 @@ def test_plain_words_reach_the_text_report(in_tmp: Path) -> None:
     assert "  error[PL001] invalid-document a.prompt.yaml:7:18" in output
     assert "a value here holds ': '" in output
     assert "see README" not in output
+
+
+def test_no_show_source_gives_one_block_without_code_frames(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.prompt.yaml").write_text(
+        "id: a\nversion: 1.0.0\nmessages:\n  - role: user\n    content: '{{ quesion }}'\n", "utf-8")
+    shown = CliRunner().invoke(main, ["check", ".", "--no-color"]).stdout
+    hidden = CliRunner().invoke(main, ["check", ".", "--no-color", "--no-show-source"]).stdout
+    assert " > 5 │" in shown and "│" not in hidden
+    assert "error[PL002] undeclared-variable a.prompt.yaml:5:18" in hidden

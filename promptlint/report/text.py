@@ -174,8 +174,9 @@ def render(report: Report, rules: dict[str, Rule], out: IO[str], color: bool) ->
             header.append(f"{path}:{location.start_line}:{location.start_column}", style="dim")
             console.print(header)
             console.print(Text("  " + result.message))
-            console.print(_frame(location, result.snippet_start, result.snippet, result.severity, syntax,
-                                 columns), end="")
+            if report.show_source:
+                console.print(_frame(location, result.snippet_start, result.snippet, result.severity, syntax,
+                                     columns), end="")
             for line in result.evidence:
                 console.print(Text("  evidence: ", style="bold") + Text(line))
             for item in result.related:
@@ -184,7 +185,7 @@ def render(report: Report, rules: dict[str, Rule], out: IO[str], color: bool) ->
                 related.append(f"{item.location.path}:{item.location.start_line}:{item.location.start_column}",
                                style="dim")
                 console.print(related)
-                if item.snippet and item.location.path != path:  # another file: show where
+                if report.show_source and item.snippet and item.location.path != path:  # another file: show where
                     other = Syntax("", _lexer(item.location.path), theme="ansi_dark", background_color="default")
                     console.print(_frame(item.location, item.snippet_start, item.snippet, "note", other, columns),
                                   end="")
