@@ -154,7 +154,7 @@ def _grammar() -> dict[str, re.Pattern[str]]:
         "emoji": re.compile(r"\b(?:(?P<no>no|without|zero)\s+(?:any\s+)?|(?:use|using|include|including|add|adding|"
                             r"insert|sprinkle|put|avoid)\s+"
                             r"(?:(?:any|the|some|appropriate|relevant|a\s+few|an?|lots\s+of|"
-                            r"plenty\s+of)\s+)*)(?:emojis?|emoticons?)\b", i),
+                            r"plenty\s+of)\s+)*(?:[a-z-]+\s+)?)(?:emojis?|emoticons?)\b", i),
         "links": re.compile(r"\b(?:(?P<no>no|without)\s+(?:any\s+)?|(?:include|add|provide|insert|give|use|return)\s+"
                             r"(?:(?:a|any|the|relevant|all|clickable)\s+)*)(?:links?|urls?|hyperlinks?)\b"
                             r"(?!\s+(?:to|from|for|of|that|which|about|in|on|only|unless|except)\b)", i),
@@ -167,7 +167,7 @@ def _grammar() -> dict[str, re.Pattern[str]]:
                               r"permitted|being|given|provided|tasked|asked|an?\s+expert\s+(?:at|in)\b)"
                               r"(?P<who>(?:(?!\s+and\s+you\b)[^,.;:!?\n\x00]){2,80})", i),
         "topic": re.compile(r"\b(?P<verb>discuss|mention|talk\s+about|reveal|provide|share|disclose|comment\s+on|"
-                            r"quote|compare|offer)\s+(?P<np>[^.;:!?\n\x00]{2,100})", i),
+                            r"quote|compare|offer|give)\s+(?P<np>[^.;:!?\n\x00]{2,100})", i),
     }
 
 
@@ -449,7 +449,9 @@ def _slots(body: str) -> Iterator[tuple[str, Value, tuple[int, int], str | None]
             name = found.group("fmt") or found.group("fmt2") or found.group("fmt3")
             yield "format", _pairs("formats")[" ".join(name.lower().split())], found.span(), None
     lengths = [found for found in grammar["length"].finditer(body)]
-    if lengths and not re.search(r"\b(?:each|per|every)\b", body, re.IGNORECASE):
+    # "each bullet under 20 words" bounds a part; "every answer under 100 words" is the response
+    if lengths and not re.search(r"\b(?:each|per|every)\s+(?!(?:answer|response|reply|replies|message|output)s?\b)",
+                                 body, re.IGNORECASE):
         found = lengths[0]
         if len(lengths) == 1 and _about_response(body, found.start()):
             yield "length", _length(found), found.span(), None

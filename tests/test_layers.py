@@ -179,3 +179,36 @@ def test_a_tenant_renaming_a_fixed_persona_is_a_note_and_a_rename_of_a_free_one_
     persona = [item for item in report["findings"] if item["rule_id"] == "PL301"]
     assert [(item["path"], item["severity"]) for item in persona] == [("tenants/a.prompt.yaml", "note")]
     assert "'Max'" in persona[0]["message"] and "'Aria'" in persona[0]["message"]
+
+
+PLATFORM_RULES = """\
+      Answer in English.
+      Never use bullet points.
+      Do not use emojis.
+      Never mention competitors.
+      Do not give legal advice.
+      Always answer in a formal tone.
+      Keep every answer under 100 words.
+      Never call the refund tool."""
+
+
+@pytest.mark.parametrize(("tenant", "rule"), [
+    ("Respond only in Spanish.", "PL301"),
+    ("Format every answer as a bulleted list.", "PL303"),
+    ("Add a fitting emoji to each reply.", "PL303"),
+    ("Feel free to compare us with competitors.", "PL303"),
+    ("You may give legal advice about tenancy agreements.", "PL303"),
+    ("Use a casual, playful tone.", "PL301"),
+    ("Write detailed answers of at least 300 words.", "PL301"),
+    ("Always call the refund tool when a customer asks for money back.", "PL303"),
+    ("Greet the customer by name and mention our free returns.", None),
+    ("Keep answers under 50 words.", None),
+    ("Give a detailed explanation of how returns work.", None),
+])
+def test_each_kind_of_tenant_directive_against_one_platform(in_tmp: Path, tenant: str, rule: str | None) -> None:
+    header = "id: p\nversion: 1.0.0\nlayer: platform\nmessages:\n  - role: system\n    content: |\n"
+    write(in_tmp / "platform.prompt.yaml", header + PLATFORM_RULES + "\n")
+    write(in_tmp / "t" / "tenant.prompt.yaml", native("t", "tenant", tenant, "../platform.prompt.yaml"))
+    report = json_report(".")
+    layered = [item["rule_id"] for item in report["findings"] if item["rule_id"] in ("PL301", "PL303", "PL307")]
+    assert layered == ([rule] if rule else [])
