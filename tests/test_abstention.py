@@ -46,6 +46,8 @@ def test_pl501_grounded_question_answering_without_a_way_out(tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize("way", [
+    "It is fine to say the documents do not mention it.",
+    "When the context is insufficient, hand the conversation to a human agent.",
     "If the documents do not contain the answer, say you don't know.",
     "If you are unsure, ask a clarifying question.",
     "If there isn't enough information, reply \"N/A\".",
