@@ -272,3 +272,13 @@ def test_unused_variable_advice_is_written_in_the_file_s_syntax(tmp_path: Path) 
     assert written(Document(source, "semantic-kernel", "semantic-kernel"), "tone") == "{{$tone}}"
     assert written(Document(source, "dotprompt", "handlebars"), "tone") == "{{tone}}"
     assert written(Document(source, "native", "jinja"), "tone") == "{{ tone }}"
+
+
+def test_a_chat_prompt_with_role_content_messages_is_langchain_not_chat_data(tmp_path: Path) -> None:
+    path = tmp_path / "lc.yaml"
+    path.write_text('_type: chat\ninput_variables: [user_input]\nmessages:\n  - role: system\n'
+                    '    content: "Follow these preferences: {user_input}"\n', "utf-8")
+    document = read_document(path, "lc.yaml")
+    assert document is not None and document.format == "langchain"
+    [use] = document.variable_uses()
+    assert use.name == "user_input" and (use.span.start_line, use.span.start_column) == (5, 42)

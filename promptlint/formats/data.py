@@ -46,7 +46,10 @@ def read_data_file(source: SourceFile, *, template_syntax: TemplateSyntax = "non
     root, problems = load_json(source) if is_json else load_yaml(source)
     if root is None:
         return Document(source=source, format=None, problems=problems) if problems else None
-    document = read_chat(source, root, template_syntax=template_syntax) if looks_like_chat(root) else None
+    # a LangChain chat prompt also holds `messages: [{role, content}]`, but as templates: `_type` says so
+    typed = root.kind == "mapping" and root.get("_type") is not None
+    document = read_chat(source, root, template_syntax=template_syntax) if looks_like_chat(root) and not typed \
+        else None
     if document is None:
         if not RECOGNISERS:
             RECOGNISERS.extend(_recognisers())
