@@ -5,7 +5,8 @@ expects that finding on the same line, or on the next line when the comment stan
 on its line. `expect: PL002@18` also expects it to start in column 18 (1-based, in code
 points); without `@` any column matches. Files without comments (JSON) list their
 expectations in a sidecar `<file>.expect.yaml`: `- {rule: PL215, line: 3, column: 18}`
-(`column` optional).
+(`column` optional). A `<file>.base` sibling holds the file's text at a git base, for the rules
+that compare with one (tests/test_fixtures.py lints such folders in a temporary repository).
 """
 
 from __future__ import annotations

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections import Counter
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -22,10 +25,11 @@ from promptlint.formats import path_reader
 from promptlint.registry import load_rules
 
 RULES = load_rules()
-# Rules that compare a file with the same file at a git base (`check --diff-base REF`): a fixture
-# has no base, so they cannot speak on one. They keep a good fixture (no base: no finding); their
-# bad cases build real repositories in tests/test_versioning.py.
+# Rules that compare a file with the same file at a git base (`check --diff-base REF`). A fixture of
+# theirs may have a `<name>.base` sibling holding its text at the base: its folder is linted in a
+# temporary git repository whose last commit holds the `.base` texts, with `--diff-base HEAD`.
 NEEDS_GIT_BASE = {"PL701", "PL702", "PL703", "PL707"}
+BASE_SUFFIX = ".base"
 
 
 def fixture_files() -> list[Path]:
@@ -49,12 +53,10 @@ def test_every_rule_has_bad_and_good_fixtures(rule_id: str) -> None:
     # a folder of its own may hold what belongs together (a layer stack, a Semantic Kernel function)
     bad = [path for path in fixture_files() if path.is_relative_to(FIXTURES / rule_id / "bad")]
     good = [path for path in fixture_files() if path.is_relative_to(FIXTURES / rule_id / "good")]
-    assert bad or rule_id in NEEDS_GIT_BASE, f"fixtures/{rule_id}/bad has no fixture"
+    assert bad, f"fixtures/{rule_id}/bad has no fixture"
     assert good, f"fixtures/{rule_id}/good has no fixture"
     marked = [path for path in bad if any(rule == rule_id for rule, _line, _column in expected_findings(path))]
-    if rule_id in NEEDS_GIT_BASE:
-        assert not bad, f"fixtures/{rule_id}/bad cannot expect {rule_id} without a git base"
-    elif RULES[rule_id].scope == "project":  # a bad folder also holds the other side of each clash
+    if RULES[rule_id].scope == "project":  # a bad folder also holds the other side of each clash
         assert marked, f"fixtures/{rule_id}/bad has no fixture that expects {rule_id}"
     else:  # every file directly in bad/, and each folder of files that belong together
         groups = {path.parent for path in bad}
@@ -68,7 +70,27 @@ def test_every_rule_has_bad_and_good_fixtures(rule_id: str) -> None:
 
 @cache
 def _fixture_run(directory: Path) -> Report:
-    return lint_paths([directory], select_rules(RULES, all_rules_config(directory.parent.name)))
+    config = all_rules_config(directory.parent.name)
+    if not any(directory.rglob(f"*{BASE_SUFFIX}")):
+        return lint_paths([directory], select_rules(RULES, config))
+    with tempfile.TemporaryDirectory() as scratch:
+        # the folder at the same place under a new root, so reported paths and the globs of the
+        # repository's configuration read as in the checkout
+        root = Path(scratch)
+        copy = root / directory.relative_to(REPOSITORY)
+        shutil.copytree(directory, copy)
+        bases = list(copy.rglob(f"*{BASE_SUFFIX}"))
+        current = {base: base.with_name(base.name.removesuffix(BASE_SUFFIX)) for base in bases}
+        texts = {file: file.read_bytes() for file in current.values()}
+        for base, file in current.items():
+            file.write_bytes(base.read_bytes())
+            base.unlink()
+        author = ["-c", "user.name=fixtures", "-c", "user.email=fixtures@example.com"]
+        for arguments in (["init", "-q"], ["add", "-A"], [*author, "commit", "-qm", "base"]):
+            subprocess.run(["git", *arguments], cwd=root, check=True, capture_output=True)
+        for file, text in texts.items():
+            file.write_bytes(text)
+        return lint_paths([copy], select_rules(RULES, replace(config, root=root, diff_base="HEAD")))
 
 
 @pytest.mark.parametrize("path", fixture_files(), ids=lambda path: str(path.relative_to(FIXTURES)))
@@ -131,7 +153,8 @@ def test_promptlint_check_fixtures_finds_every_marker_and_nothing_else(output_fo
     expected: Counter[tuple[str, str, int, int | None]] = Counter()
     for path in fixture_files():
         for (rule_id, line, column), count in expected_findings(path).items():
-            if rule_id in running:  # opt-in rules the configuration leaves off are checked in their folders
+            # opt-in rules the configuration leaves off, and rules that need a git base, are checked in their folders
+            if rule_id in running and rule_id not in NEEDS_GIT_BASE:
                 expected[(path.relative_to(REPOSITORY).as_posix(), rule_id, line, column)] += count
     missing, unexpected = unmatched(expected, _parse_report(output_format, completed.stdout))
     assert (missing, unexpected) == (Counter(), Counter())
