@@ -17,7 +17,7 @@ import click
 
 from promptlint import __version__
 from promptlint.baseline import BaselineError, apply_baseline, read_baseline, write_baseline_file
-from promptlint.config import ConfigError, Selectors, check_selectors, load_config
+from promptlint.config import Config, ConfigError, Selectors, check_selectors, load_config
 from promptlint.findings import SEVERITY_ORDER, Report
 from promptlint.registry import Rule, RuleDefinitionError, load_rules
 from promptlint.report import FORMATS
@@ -30,6 +30,18 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 def _selectors(values: tuple[str, ...]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _project(config_path: Path | None, paths: tuple[Path, ...]) -> Config:
+    """The configuration, and the paths checked to exist: what every command reading prompts needs."""
+    try:
+        config = load_config(config_path, Path.cwd(), _rules())
+    except ConfigError as error:
+        _fail(str(error))
+    missing = [path for path in paths if not path.exists() and not path.is_symlink()]
+    if missing:
+        _fail(f"no such file or directory: {missing[0]}")
+    return config
 
 
 def _fail(message: str) -> NoReturn:
@@ -315,7 +327,6 @@ def explain(rule_id: str) -> None:
 def init_command(paths: tuple[Path, ...], pyproject: bool, force: bool) -> None:
     """Write a commented configuration for the project in the current directory, with a trust
     skeleton for the variables its prompt files (under PATHS, default .) leave undeclared."""
-    from promptlint.config import Config
     from promptlint.scaffold import PRE_COMMIT_SNIPPET, InitError, undeclared_trust, write_config, written_message
 
     rules, directory = _rules(), Path.cwd()
@@ -351,17 +362,10 @@ def tokens_command(paths: tuple[Path, ...], output_format: str, model_name: str 
     import json
 
     from promptlint.budget import analyse, registry_for, summary
-    from promptlint.discover import discover
-    from promptlint.formats import read_candidate
+    from promptlint.engine import read_documents
     from promptlint.provider import DocumentProvider
 
-    try:
-        config = load_config(config_path, Path.cwd(), _rules())
-    except ConfigError as error:
-        _fail(str(error))
-    missing = [path for path in paths if not path.exists() and not path.is_symlink()]
-    if missing:
-        _fail(f"no such file or directory: {missing[0]}")
+    config = _project(config_path, paths)
     if model_name is not None:
         registry = registry_for(config.settings_for(""))
         if registry.lookup(model_name) is None:
@@ -371,10 +375,8 @@ def tokens_command(paths: tuple[Path, ...], output_format: str, model_name: str 
     provider = DocumentProvider(config.root, config.settings_for)
     rows = []
     try:
-        for candidate in discover(list(paths) or [Path(".")], config):
-            settings = config.settings_for(candidate.display_path)
-            document, _why = read_candidate(candidate.path, candidate.display_path, False, settings)
-            if document is None or document.fatal or not (document.messages or document.tools):
+        for document, settings in read_documents(list(paths), config):
+            if not (document.messages or document.tools):
                 continue
             rows.append(summary(document, analyse(document, settings, provider, model_name=model_name)))
     except Exception as error:  # a traceback would exit 1
@@ -454,28 +456,16 @@ def _diff_base(revision: str | None) -> str | None:
 def lock_command(paths: tuple[Path, ...], lock_path: Path | None, config_path: Path | None) -> None:
     """Pin the tools defined under PATHS in promptlint.lock (PL705 reports a tool that drifts
     from its pin). Pins of files not under PATHS are kept; nothing else is written."""
-    from promptlint.discover import discover
-    from promptlint.formats import read_candidate
+    from promptlint.engine import read_documents
     from promptlint.lockfile import LOCK_NAME, Lock, read_lock, updated, write_lock
 
-    try:
-        config = load_config(config_path, Path.cwd(), _rules())
-    except ConfigError as error:
-        _fail(str(error))
-    missing = [path for path in paths if not path.exists() and not path.is_symlink()]
-    if missing:
-        _fail(f"no such file or directory: {missing[0]}")
+    config = _project(config_path, paths)
     target = lock_path or config.root / LOCK_NAME
     current = read_lock(target) if target.exists() else Lock(target)
     if current.error is not None:
         _fail(f"{target} cannot be read ({current.error}); fix or delete it first")
-    documents = []
     try:
-        for candidate in discover(list(paths) or [Path(".")], config):
-            settings = config.settings_for(candidate.display_path)
-            document, _why = read_candidate(candidate.path, candidate.display_path, False, settings)
-            if document is not None and not document.fatal:
-                documents.append(document)
+        documents = [document for document, _settings in read_documents(list(paths), config)]
     except Exception as error:  # a traceback would exit 1
         _fail(f"internal error: {error!r}; please report it")
     lock, outside = updated(current, documents)

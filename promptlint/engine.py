@@ -14,7 +14,7 @@ import importlib
 import re
 import traceback
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -138,6 +138,16 @@ def lint_paths(paths: list[Path], selection: Selection, force_exclude: bool = Fa
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             batches = list(pool.map(lint_batch, chunks, [selection] * len(chunks)))
     return _finish(report, batches, selection)
+
+
+def read_documents(paths: list[Path], config: Config) -> Iterator[tuple[Document, Settings]]:
+    """Each file under `paths` that reads as a usable document, with its settings: for commands
+    that look at prompts without linting them (tokens, lock, init)."""
+    for candidate in discover(paths or [Path(".")], config):
+        settings = config.settings_for(candidate.display_path)
+        document, _why = read_candidate(candidate.path, candidate.display_path, False, settings)
+        if document is not None and not document.fatal:
+            yield document, settings
 
 
 def lint_source(text: str, display_path: str, selection: Selection) -> Report:

@@ -53,17 +53,14 @@ class Variables:
 
 
 def undeclared_trust(paths: list[Path], config: Config) -> Variables:
-    from promptlint.discover import discover
-    from promptlint.formats import read_candidate
+    from promptlint.engine import read_documents
     from promptlint.trust import analyse
 
     untrusted: set[str] = set()
     unknown: set[str] = set()
     found = Variables()
-    for candidate in discover(paths, config):
-        settings = config.settings_for(candidate.display_path)
-        document, _why = read_candidate(candidate.path, candidate.display_path, False, settings)
-        if document is None or document.fatal or not document.messages:
+    for document, settings in read_documents(paths, config):
+        if not document.messages:
             continue
         found.files += 1
         for name, trust in analyse(document, settings).variables.items():
