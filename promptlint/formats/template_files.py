@@ -169,23 +169,40 @@ _INCLUDE = re.compile(r"\{%-?\s*(?:include|extends|import|from)\s+(['\"])(?P<nam
 def _role_from_includers(source: SourceFile) -> str | None:
     """The role of the message that includes this template (`{% include "x.j2" %}` in a
     template of the same folder): an included part is read where it is included."""
-    name = source.path.name
+    folder = source.path.parent
+    try:
+        key = (str(folder.absolute()), folder.stat().st_mtime_ns)
+    except OSError:
+        return None
+    if key not in _INCLUDE_INDEX:
+        if len(_INCLUDE_INDEX) > 256:
+            _INCLUDE_INDEX.clear()
+        _INCLUDE_INDEX[key] = _include_roles(source)
+    return _INCLUDE_INDEX[key].get(source.path.name)
+
+
+# (folder, its mtime) -> {included template name: the role it is included under}: each folder's
+# templates are read once, however many of them ask
+_INCLUDE_INDEX: dict[tuple[str, int], dict[str, str]] = {}
+
+
+def _include_roles(source: SourceFile) -> dict[str, str]:
+    roles: dict[str, str] = {}
     for other in sorted(companion_names(source)):
-        if other == name or not other.lower().endswith(JINJA_SUFFIXES):
+        if not other.lower().endswith(JINJA_SUFFIXES):
             continue
         includer = companion_source(source, other)
-        if includer is None or name not in includer.text:
+        if includer is None:
             continue
         for match in _INCLUDE.finditer(includer.text):
-            if match.group("name").rsplit("/", 1)[-1] != name:
+            included = match.group("name").rsplit("/", 1)[-1]
+            if included == other or included in roles:
                 continue
-            markers = [marker for marker in ROLE_LINE.finditer(includer.text, 0, match.start())]
-            if markers:
-                return markers[-1].group(1).lower()
-            role = _role_from_path(other, ())
+            markers = list(ROLE_LINE.finditer(includer.text, 0, match.start()))
+            role = markers[-1].group(1).lower() if markers else _role_from_path(other, ())
             if role != UNKNOWN_ROLE:
-                return role
-    return None
+                roles[included] = role
+    return roles
 
 
 def _role_from_promptfoo(source: SourceFile) -> str | None:
