@@ -9,6 +9,7 @@ wins. A file no recogniser claims is not ours (think of package.json)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
 from promptlint.formats.chat import looks_like_chat, read_chat
 from promptlint.formats.tools import looks_like_tools, tools_in
@@ -27,15 +28,13 @@ def _tools(source: SourceFile, root: Node) -> Document | None:
     return document
 
 
-# Framework shapes come before the generic tool listing: a promptfoo config carries tools too.
-RECOGNISERS: list[Recogniser] = []
-
-
-def _recognisers() -> list[Recogniser]:
+@cache
+def _recognisers() -> tuple[Recogniser, ...]:
+    """Framework shapes first, then the generic tool listing: a promptfoo config carries tools too."""
     # imported here: the framework readers import chat and tools from this package
     from promptlint.formats.frameworks import FRAMEWORK_RECOGNISERS
 
-    return [*FRAMEWORK_RECOGNISERS, _tools]
+    return (*FRAMEWORK_RECOGNISERS, _tools)
 
 
 def read_data_file(source: SourceFile, *, template_syntax: TemplateSyntax = "none") -> Document | None:
@@ -51,9 +50,7 @@ def read_data_file(source: SourceFile, *, template_syntax: TemplateSyntax = "non
     document = read_chat(source, root, template_syntax=template_syntax) if looks_like_chat(root) and not typed \
         else None
     if document is None:
-        if not RECOGNISERS:
-            RECOGNISERS.extend(_recognisers())
-        for recognise in RECOGNISERS:
+        for recognise in _recognisers():
             document = recognise(source, root)
             if document is not None:
                 break

@@ -19,6 +19,7 @@ from dataclasses import replace
 from typing import Literal
 
 from promptlint.formats.companions import companion_data, companion_names, companion_source
+from promptlint.formats.promptfoo_config import promptfoo_role_of
 from promptlint.model import (
     UNKNOWN_ROLE,
     Document,
@@ -76,7 +77,7 @@ def read_template_file(source: SourceFile, require_evidence: bool = True) -> Doc
     folders = tuple(source.display_path.split("/")[:-1])
     text = Text.verbatim(source.text, source, 0)
     flow = _flow_node(source)
-    role = _role_from_promptfoo(source)
+    role = promptfoo_role_of(source)
     marked = ROLE_LINE.search(source.text) is not None
     by_path = "prompt" in name.lower() or any(folder.lower() in PROMPT_FOLDERS for folder in folders) \
         or name.lower().endswith((".prompt.txt",))
@@ -109,7 +110,7 @@ def read_template_file(source: SourceFile, require_evidence: bool = True) -> Doc
 def read_companion_message(source: SourceFile, _root: Node) -> Document | None:
     """A JSON or YAML file a promptfoo config beside it sends as a message's content: promptfoo
     renders the file's text as a template, so it is read as one, with the role the config gives."""
-    if _role_from_promptfoo(source) is None:
+    if promptfoo_role_of(source) is None:
         return None
     return read_template_file(source)
 
@@ -203,15 +204,6 @@ def _include_roles(source: SourceFile) -> dict[str, str]:
             if role != UNKNOWN_ROLE:
                 roles[included] = role
     return roles
-
-
-def _role_from_promptfoo(source: SourceFile) -> str | None:
-    try:
-        from promptlint.formats.promptfoo_config import promptfoo_role_of
-    except ImportError:
-        return None
-    role: str | None = promptfoo_role_of(source)
-    return role
 
 
 def _is_promptfoo_list(source: SourceFile) -> bool:
