@@ -31,6 +31,7 @@ def layer_place(document: Document, context: CheckContext) -> Place | None:
 def invalid_composition(project: ProjectContext) -> Iterator[Finding]:
     """Parents that cannot be read, a layer stacked on a lower one, cycles, two roots of the
     highest layer in one stack."""
+    ancestors = {stack.entry.path: stack.ancestors for stack in stacks(project)}
     for entry in list(project.entries):
         if entry.path not in project.reported:
             continue
@@ -57,8 +58,8 @@ def invalid_composition(project: ProjectContext) -> Iterator[Finding]:
             yield project.finding(entry, _where(entry, place.parents[0].span if place.parents else None),
                                   "this file's stack runs in a circle (" + " → ".join([entry.path, *cycle]) +
                                   "), so no layer is on top; remove one link")
-        roots = _roots(project, entry)
-        highest = [root for root in roots if (root.data.rank == 0)]
+        roots = [above for above in ancestors.get(entry.path, ()) if not above.data.parents]
+        highest = [root for root in roots if root.data.rank == 0]
         if len(highest) > 1 and place.parents:
             yield project.finding(
                 entry, _where(entry, place.parents[0].span),
@@ -91,27 +92,6 @@ def _cycle(project: ProjectContext, entry: Entry) -> list[str]:
             if found is not None:
                 stack.append((found, [*trail, parent.path]))
     return []
-
-
-def _roots(project: ProjectContext, entry: Entry) -> list[Entry]:
-    roots: list[Entry] = []
-    seen = {entry.path}
-    frontier = [entry]
-    for _depth in range(MAX_STACK_DEPTH):
-        following: list[Entry] = []
-        for current in frontier:
-            for parent in current.data.parents:
-                if parent.path in seen:
-                    continue
-                seen.add(parent.path)
-                found, _why = project.lookup(parent.path)
-                if found is None:
-                    continue
-                (following if found.data.parents else roots).append(found)
-        if not following:
-            break
-        frontier = following
-    return roots
 
 
 # --- PL306 layer-role-mismatch -------------------------------------------------------------------
