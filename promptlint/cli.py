@@ -99,6 +99,10 @@ def main() -> None:
 @click.option("--diff-base", metavar="REF", callback=lambda _context, _option, value: _diff_base(value),
               help="Compare each file with the same file at this git revision (`:` the staged version) for the "
               "versioning rules PL701-PL703 and PL707; without it they are skipped.")
+@click.option("--no-cache", is_flag=True, envvar="PROMPTLINT_NO_CACHE",
+              help="Lint every file afresh: neither read nor write the result cache.")
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), envvar="PROMPTLINT_CACHE_DIR",
+              help="Where the result cache lives (default: .promptlint_cache in the project root).")
 @click.option("--fix", is_flag=True, help="Apply the safe fixes findings carry, then report the findings that remain.")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff: unsafe fixes too (they may change what "
               "the model reads: review them).")
@@ -110,7 +114,7 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, sele
           show_skipped: bool, jobs: int, stdin_filename: str | None = None, diff_base: str | None = None,
           baseline_path: Path | None = None, write_baseline: Path | None = None, statistics: bool = False,
           quiet: bool = False, fix: bool = False, unsafe_fixes: bool = False, show_diff: bool = False,
-          show_source: bool = True) -> None:
+          show_source: bool = True, no_cache: bool = False, cache_dir: Path | None = None) -> None:
     """Lint prompt files and tool schemas under PATHS (default: the current directory)."""
     from promptlint.engine import lint_paths, select_rules
     from promptlint.report import renderer
@@ -142,11 +146,15 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, sele
         if stdin_name is not None:
             report = _lint_stdin(stdin_name, selection, force_exclude)
         else:
-            report = lint_paths(list(paths) or [Path(".")], selection, force_exclude, jobs or _cpu_count())
+            from promptlint.cache import open_cache
+
+            cache = None if no_cache else open_cache(selection, cache_dir)
+            report = lint_paths(list(paths) or [Path(".")], selection, force_exclude, jobs or _cpu_count(),
+                                cache=cache)
             if fix or show_diff:  # after writing, lint again: the simplest report of what remains that is right
                 report = _fix(report, unsafe_fixes, show_diff, output_format == "text" and output is None,
                               lambda: lint_paths(list(paths) or [Path(".")], selection, force_exclude,
-                                                 jobs or _cpu_count()))
+                                                 jobs or _cpu_count(), cache=cache))
     except RuleDefinitionError as error:
         _fail(f"bad rule definition: {error}")
     except Exception as error:  # a traceback would exit 1, which means "findings"

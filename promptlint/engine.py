@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from promptlint.config import Config, Selectors, Settings, enabled_rules, selector_matches
 from promptlint.context import CheckContext
@@ -37,11 +37,15 @@ from promptlint.findings import (
     mask,
 )
 from promptlint.formats import read_candidate
+from promptlint.inputs import recording
 from promptlint.model import Document, SourceFile, Span
 from promptlint.project import Entry, ProjectContext
 from promptlint.provider import DocumentProvider
 from promptlint.registry import Rule, RuleDefinitionError
 from promptlint.suppressions import Directive, parse_directives
+
+if TYPE_CHECKING:
+    from promptlint.cache import ResultCache
 
 INVALID_DOCUMENT = "PL001"
 UNUSED_SUPPRESSION = "PL009"
@@ -117,9 +121,10 @@ class Batch:
 
 
 def lint_paths(paths: list[Path], selection: Selection, force_exclude: bool = False, jobs: int = 1,
-               parallel_from: int = PARALLEL_FROM) -> Report:
+               parallel_from: int = PARALLEL_FROM, cache: ResultCache | None = None) -> Report:
     """Lint every file under `paths`. Files are independent, so with `jobs` > 1 and at least
-    `parallel_from` files they are linted in worker processes; the report does not depend on it."""
+    `parallel_from` files they are linted in worker processes; the report does not depend on it,
+    nor on whether a file's per-file results come from `cache`."""
     report = Report(root=str(selection.config.root.absolute()))
     skipped: list[WalkSkipped] = []
     try:
@@ -129,14 +134,14 @@ def lint_paths(paths: list[Path], selection: Selection, force_exclude: bool = Fa
         return report
     report.skipped = [Skipped(entry.display_path, entry.reason) for entry in skipped]
     if jobs <= 1 or len(candidates) < parallel_from:
-        batches = [lint_batch(candidates, selection)]
+        batches = [lint_batch(candidates, selection, cache)]
     else:
         from concurrent.futures import ProcessPoolExecutor
 
         size = max(1, len(candidates) // (jobs * 4))  # several batches per worker evens out slow files
         chunks = [candidates[start:start + size] for start in range(0, len(candidates), size)]
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            batches = list(pool.map(lint_batch, chunks, [selection] * len(chunks)))
+            batches = list(pool.map(lint_batch, chunks, [selection] * len(chunks), [cache] * len(chunks)))
     return _finish(report, batches, selection)
 
 
@@ -175,25 +180,71 @@ def _per_file_ignores(config: Config) -> list[tuple[PathPatterns, list[str]]]:
     return [(PathPatterns(config.root, [glob]), selectors) for glob, selectors in config.per_file_ignores.items()]
 
 
-def lint_batch(candidates: list[Candidate], selection: Selection) -> Batch:
+def lint_batch(candidates: list[Candidate], selection: Selection, cache: ResultCache | None = None) -> Batch:
     batch = Batch()
     per_file = _per_file_ignores(selection.config)
     provider = _provider(selection.config)
     for candidate in candidates:
-        try:
-            settings = selection.config.settings_for(candidate.display_path)
-            # a file named on the command line (by pre-commit, say) is recognised as in a walk, so the
-            # hook and `promptlint check .` agree; a file that is not ours is listed as skipped
-            document, why_not = read_candidate(candidate.path, candidate.display_path, False, settings)
-        except Exception:  # a reader bug must not end the run; say so and go on
-            batch.report.errors.append(RunError(f"internal error while reading: {traceback.format_exc(limit=3)}",
-                                                candidate.display_path))
+        key = _cache_key(cache, candidate)
+        cached = cache.load(key) if cache is not None and key is not None else None
+        if cached is not None:
+            _merge(batch, cached)
+            batch.report.from_cache += 1
             continue
-        if document is not None:
-            lint_document(document, selection, per_file, provider, batch, settings)
-        else:
-            batch.report.skipped.append(Skipped(candidate.display_path, why_not))
+        one = Batch()
+        with recording() as inputs:
+            _lint_candidate(candidate, selection, per_file, provider, one)
+        if cache is not None and key is not None and not one.report.errors:
+            cache.store(key, one, inputs)
+        _merge(batch, one)
     return batch
+
+
+def _lint_candidate(candidate: Candidate, selection: Selection, per_file: list[tuple[PathPatterns, list[str]]],
+                    provider: DocumentProvider, batch: Batch) -> None:
+    try:
+        settings = selection.config.settings_for(candidate.display_path)
+        # a file named on the command line (by pre-commit, say) is recognised as in a walk, so the
+        # hook and `promptlint check .` agree; a file that is not ours is listed as skipped
+        document, why_not = read_candidate(candidate.path, candidate.display_path, False, settings)
+    except Exception:  # a reader bug must not end the run; say so and go on
+        batch.report.errors.append(RunError(f"internal error while reading: {traceback.format_exc(limit=3)}",
+                                            candidate.display_path))
+        return
+    if document is not None:
+        lint_document(document, selection, per_file, provider, batch, settings)
+    else:
+        batch.report.skipped.append(Skipped(candidate.display_path, why_not))
+
+
+def _cache_key(cache: ResultCache | None, candidate: Candidate) -> str | None:
+    """The file's cache key from its bytes (None: no cache, or a file that cannot be read now,
+    whose diagnostic the reader gives)."""
+    if cache is None:
+        return None
+    from promptlint.formats import MAX_FILE_BYTES
+
+    try:
+        with candidate.path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError:
+        return None
+    return cache.key(candidate.display_path, data)
+
+
+def _merge(batch: Batch, one: Batch) -> None:
+    """Add one file's outcome to the batch (both are in the order the files were linted)."""
+    report, part = batch.report, one.report
+    report.results.extend(part.results)
+    report.files_scanned.extend(part.files_scanned)
+    report.errors.extend(part.errors)
+    report.unchecked.extend(part.unchecked)
+    report.skipped.extend(part.skipped)
+    report.file_formats.update(part.file_formats)
+    report.suppressed += part.suppressed
+    batch.states.extend(one.states)
+    for rule_id, found in one.entries.items():
+        batch.entries.setdefault(rule_id, []).extend(found)
 
 
 def lint_document(document: Document, selection: Selection, per_file: list[tuple[PathPatterns, list[str]]],
@@ -271,6 +322,7 @@ def _finish(report: Report, batches: list[Batch], selection: Selection) -> Repor
         report.skipped.extend(batch.report.skipped)
         report.file_formats.update(batch.report.file_formats)
         report.suppressed += batch.report.suppressed
+        report.from_cache += batch.report.from_cache
         for state in batch.states:
             states[state.path] = state
         for rule_id, found in batch.entries.items():

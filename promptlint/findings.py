@@ -130,12 +130,16 @@ class Report:
     files_scanned: list[str] = field(default_factory=list)
     errors: list[RunError] = field(default_factory=list)
     suppressed: int = 0
+    # what `--baseline` did (None: no baseline applied): findings it hid, entries nothing matched any more
+    baselined: int | None = None
+    baseline_stale: int | None = None
     root: str = ""  # absolute project root; result paths are relative to it
     # files whose rules did not run because they could not be read as their format, while
     # PL001 (which would say why) is not selected: a run must not read as clean by accident
     unchecked: list[Skipped] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)  # found by a walk, not read
     file_formats: dict[str, str] = field(default_factory=dict)  # each file read: the format it was read as
+    from_cache: int = 0  # files whose per-file results came from the result cache
     # what the human-facing report lists besides findings (`--show-files`, `--show-skipped`)
     show_files: bool = False
     show_skipped: bool = False

@@ -18,6 +18,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from promptlint.inputs import note_names
 from promptlint.model import Document, Span
 
 if TYPE_CHECKING:
@@ -96,6 +97,7 @@ def _configured(document: Document, settings: Settings, specs: list[LayerSpec], 
         return []
     found = []
     for folder_path, folder in _folders_up(document):
+        note_names(folder_path)
         try:
             names_here = sorted(os.listdir(folder_path))
         except OSError:

@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from promptlint.inputs import note_file
 from promptlint.model import Document, Tool
 from promptlint.versioning import tool_definition
 
@@ -62,6 +63,7 @@ def find_lock(file: Path, root: Path) -> Path | None:
     top = Path(_lexical(root))
     while True:
         candidate = directory / LOCK_NAME
+        note_file(candidate)  # a lock added nearer, or changed, changes the findings
         if candidate.is_file():
             return candidate
         if directory == top or top not in directory.parents:

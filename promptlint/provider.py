@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from promptlint.inputs import Input, note_file, note_names, recording
 from promptlint.model import Document, SourceFile
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ class DocumentProvider:
         self._real_root = root.resolve()
         self._settings_for = settings_for
         self._cache: dict[Path, Document | None] = {}
+        self._inputs: dict[Path, set[Input]] = {}
 
     def display_path(self, path: Path) -> str:
         from promptlint.discover import display_path
@@ -45,6 +47,7 @@ class DocumentProvider:
         lexical = Path(os.path.normpath(path.absolute()))
         if not self._inside(lexical, self.root) and not self._inside(lexical, self._real_root):
             return None, outside
+        note_file(lexical)  # the result cache must know this file's findings depend on that one
         try:
             real = path.resolve(strict=True)
         except (OSError, RuntimeError):  # missing, or a link loop
@@ -56,7 +59,11 @@ class DocumentProvider:
 
             shown = self.display_path(lexical)  # `..` resolved: one file, one name in every report
             settings = self._settings_for(shown) if self._settings_for is not None else None
-            self._cache[real] = read_document(real, shown, explicit=True, settings=settings)
+            with recording() as inputs:  # what reading it looked at (its companions), noted again on every use
+                self._cache[real] = read_document(real, shown, explicit=True, settings=settings)
+            self._inputs[real] = inputs
+        for kind, noted in self._inputs[real]:
+            (note_file if kind == "file" else note_names)(noted)
         document = self._cache[real]
         return document, "" if document is not None else "not a prompt or tool file promptlint reads"
 

@@ -12,6 +12,7 @@ import functools
 import os
 from pathlib import Path
 
+from promptlint.inputs import note_file, note_names
 from promptlint.loaders.json_tree import load_json
 from promptlint.loaders.yaml_tree import load_yaml
 from promptlint.model import Node, SourceFile
@@ -23,6 +24,7 @@ def companion_source(source: SourceFile, name: str) -> SourceFile | None:
     """The decoded text of the file `name` in the folder of `source`, or None."""
     folder = source.path.parent
     path = folder / name
+    note_file(path)  # present or not, it changes what the file means
     try:
         stat = path.stat()
     except OSError:
@@ -41,6 +43,7 @@ def companion_data(source: SourceFile, name: str) -> tuple[SourceFile, Node] | N
 
 def companion_names(source: SourceFile) -> frozenset[str]:
     """The names of the files beside `source` (for readers that look for a companion by pattern)."""
+    note_names(source.path.parent)
     try:
         return frozenset(os.listdir(source.path.parent))
     except OSError:

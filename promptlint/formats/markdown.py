@@ -16,6 +16,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 from promptlint.formats.frontmatter import FrontMatter, declared_names, metadata_from, split_front_matter
+from promptlint.inputs import note_file
 from promptlint.model import Document, Message, SourceFile, Text, Variable, VariableUse, next_line
 from promptlint.templates import scan_template
 
@@ -89,6 +90,7 @@ def in_claude_plugin(path: Path) -> bool:
     """Whether a Markdown file is a command or agent of a Claude Code plugin."""
     folder = path.absolute().parent
     for _level in range(_PLUGIN_DEPTH):
+        note_file(folder / ".claude-plugin" / "plugin.json")  # a manifest added or edited changes the format
         paths = _plugin_prompt_folders(folder)
         if paths and any(folder_path == path.absolute() or folder_path in path.absolute().parents
                          for folder_path in paths):

@@ -20,6 +20,7 @@ from typing import Literal
 
 from promptlint.formats.companions import companion_data, companion_names, companion_source
 from promptlint.formats.promptfoo_config import promptfoo_role_of
+from promptlint.inputs import note_file
 from promptlint.model import (
     UNKNOWN_ROLE,
     Document,
@@ -179,6 +180,9 @@ def _role_from_includers(source: SourceFile) -> str | None:
         if len(_INCLUDE_INDEX) > 256:
             _INCLUDE_INDEX.clear()
         _INCLUDE_INDEX[key] = _include_roles(source)
+    for name in companion_names(source):  # the index is built from these, so the result depends on them
+        if name.lower().endswith(JINJA_SUFFIXES):
+            note_file(folder / name)
     return _INCLUDE_INDEX[key].get(source.path.name)
 
 
