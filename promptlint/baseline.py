@@ -110,9 +110,10 @@ def read(path: Path) -> tuple[list[Entry], str | None]:
 
 
 def apply(report: Report, baseline: list[Entry], rules_run: set[str] | None = None) -> Outcome:
-    """Drop the findings `baseline` records from `report`. Entries count as stale only where this
-    run could have found them again: their file was checked and their rule ran (a pre-commit run
-    over two files must not call the rest of the baseline stale)."""
+    """Drop the findings `baseline` records from `report`, and note in it how many it dropped and
+    how many entries are stale. Entries count as stale only where this run could have found them
+    again: their file was checked and their rule ran (a pre-commit run over two files must not call
+    the rest of the baseline stale)."""
     remaining: Counter[str] = Counter()
     for entry in baseline:
         remaining[entry.fingerprint] += entry.count
@@ -131,6 +132,7 @@ def apply(report: Report, baseline: list[Entry], rules_run: set[str] | None = No
         remaining[entry.fingerprint] -= left
         if entry.path in scanned and (rules_run is None or entry.rule_id in rules_run):
             stale += left
+    report.baselined, report.baseline_stale = baselined, stale  # for the reports (JSON `summary`)
     return Outcome(baselined, stale)
 
 

@@ -163,3 +163,20 @@ def test_a_baseline_from_another_version_says_so(project: Path) -> None:
     status, findings, summary = _check()
     assert (status, findings) == (0, [])
     assert "written by promptlint 0.0.1" in summary
+
+
+def test_the_json_summary_counts_what_the_baseline_hid_and_its_stale_entries(project: Path) -> None:
+    def summary() -> dict[str, int]:
+        result = invoke("check", "prompts", "--baseline", "baseline.json", "--format", "json")
+        data: dict[str, int] = json.loads(result.stdout)["summary"]
+        return data
+
+    assert "baselined" not in json.loads(invoke("check", "prompts", "--format", "json").stdout)["summary"]
+    _record(project)
+    assert summary() == {"error": 0, "warning": 0, "note": 0, "suppressed": 0, "baselined": 3, "baseline_stale": 0}
+    path = project / "prompts" / "answer.prompt.yaml"
+    path.write_text(PROMPT.replace("  ticket:", "  ordr: {trust: untrusted, max_tokens: 50}\n  ticket:"), "utf-8")
+    assert summary()["baselined"] == 2 and summary()["baseline_stale"] == 1
+    report = Report(results=[_result("a"), _result("b")], files_scanned=["a.prompt.yaml"])
+    apply(report, [Entry("a", "PL002", "a.prompt.yaml", 1), Entry("z", "PL002", "a.prompt.yaml", 2)])
+    assert (report.baselined, report.baseline_stale) == (1, 2)

@@ -8,6 +8,10 @@ A parameters schema of `{}` (or one holding only `$schema`) is the "no arguments
 real servers ship: valid, nothing to describe, nothing open to report (PL212 stays quiet on
 an object without properties); only strict mode (PL213) still wants it closed and typed.
 
+An open object reported by PL212 or PL213 carries a fix that writes `"additionalProperties":
+false` into it (`promptlint.schema_edits`): unsafe for PL212 (a closed object rejects arguments
+that validated before), safe for PL213 (the API rejects the schema as it stands).
+
 `schema_nodes` walks every subschema of a schema (properties, items, branches, `$defs`) once;
 `metaschema_errors` validates a schema against its `$schema` (default draft 2020-12), each
 error located at its key. The output-schema rules (PL240-PL242) use both.
@@ -22,7 +26,7 @@ from functools import lru_cache
 from typing import Any
 
 from promptlint.context import CheckContext
-from promptlint.findings import Finding, Related
+from promptlint.findings import Applicability, Finding, Fix, Related
 from promptlint.model import Document, Node, Span, Tool
 from promptlint.tool_schema import MAX_SCHEMA_DEPTH, Parameter, tool_parameters
 
@@ -294,6 +298,7 @@ def is_strict(tool: Tool) -> bool:
 
 
 def open_object_schema(document: Document, context: CheckContext) -> Iterator[Finding]:
+    found: list[tuple[Node, Span, str, bool]] = []  # (object, where, message, whether closing it is a fix)
     for tool in schema_tools(document):
         if tool.parameters is None or tool.parameters.kind != "mapping" or is_strict(tool):
             continue  # strict tools: PL213 reports it as an error
@@ -307,11 +312,26 @@ def open_object_schema(document: Document, context: CheckContext) -> Iterator[Fi
             if schema.get("patternProperties") is not None or (extra is not None and extra.kind == "mapping"):
                 continue  # a map whose values are typed: open on purpose
             where = "the parameters object" if item.pointer == "" else f"the object at '{item.pointer}'"
-            yield context.finding(
-                item.span if item.pointer else parameters_span(tool),
-                f"{where} of {tool_label(tool)} accepts properties nobody declared "
-                + ("(additionalProperties: true)" if extra is not None else "(no additionalProperties)")
-                + "; add \"additionalProperties\": false so the arguments can be validated")
+            # closing an object without properties would leave it accepting only {}: no fix for that
+            found.append((schema, item.span if item.pointer else parameters_span(tool),
+                          f"{where} of {tool_label(tool)} accepts properties nobody declared "
+                          + ("(additionalProperties: true)" if extra is not None else "(no additionalProperties)")
+                          + "; add \"additionalProperties\": false so the arguments can be validated",
+                          bool(property_names(schema)) and not tool.schema_summary))
+    # unsafe: a closed object rejects arguments that validated before
+    fixes = _closing_fixes(document, [schema for schema, _span, _message, fixable in found if fixable], "unsafe")
+    for schema, span, message, fixable in found:
+        yield context.finding(span, message, fixes=fixes.get(id(schema), ()) if fixable else ())
+
+
+def _closing_fixes(document: Document, objects: list[Node], applicability: Applicability) -> dict[int, tuple[Fix, ...]]:
+    """The fix that closes each object schema (by `id`), where its text allows one (`schema_edits`)."""
+    if not objects:
+        return {}
+    from promptlint.schema_edits import closing_edits, description
+
+    return {key: (Fix(description(edit), (edit,), applicability),)
+            for key, edit in closing_edits(document, objects).items()}
 
 
 # --- PL213 strict-schema-unsupported ----------------------------------------------------------
@@ -324,21 +344,28 @@ UNSUPPORTED_OPENAI_2025 = ("allOf", "oneOf", "not", "if", "then", "else", "depen
 
 def strict_problems(root: Node, options: dict[str, Any]) -> Iterator[tuple[Span, str]]:
     """Why OpenAI strict mode (structured outputs) rejects `root`, each at its key."""
+    for span, problem, _open in _strict_problems(root, options):
+        yield span, problem
+
+
+def _strict_problems(root: Node, options: dict[str, Any]) -> Iterator[tuple[Span, str, Node | None]]:
+    """`strict_problems`, each with the object schema that `"additionalProperties": false` would
+    put right (None for the other problems)."""
     unsupported = set(options.get("unsupported-keywords") or UNSUPPORTED_OPENAI_2025)
     max_depth = int(options.get("max-depth") or 10)
     max_properties = int(options.get("max-properties") or 5000)
     max_enum_values = int(options.get("max-enum-values") or 1000)
     root_span = root.key_span or root.span
     if root.kind != "mapping":
-        yield root_span, "the schema is not an object"
+        yield root_span, "the schema is not an object", None
         return
     kind = root.get("type")
     if kind is None or kind.value != "object":
         yield root_span, ("the root must be {\"type\": \"object\", \"properties\": {...}, \"required\": [...], "
-                          "\"additionalProperties\": false}")
+                          "\"additionalProperties\": false}"), None
     branches = root.get("anyOf")
     if branches is not None:
-        yield branches.key_span or root_span, "the root must not be anyOf"
+        yield branches.key_span or root_span, "the root must not be anyOf", None
     total_properties = enum_values = 0
     deepest: SchemaNode | None = None
     for item in schema_nodes(root):
@@ -346,14 +373,14 @@ def strict_problems(root: Node, options: dict[str, Any]) -> Iterator[tuple[Span,
         for key, value in schema.items():
             if key in unsupported and not (key == "patternProperties" and value.kind == "mapping"
                                            and not value.value):
-                yield value.key_span or value.span, f"'{key}' is not supported in strict mode"
+                yield value.key_span or value.span, f"'{key}' is not supported in strict mode", None
         enum = schema.get("enum")
         if enum is not None:
             enum_values += len(enum.elements())
             strings = [value for value in enum.plain() or [] if isinstance(value, str)]
             if len(strings) > 250 and sum(map(len, strings)) > 15000:
                 yield enum.key_span or enum.span, (f"an enum of {len(strings)} strings totalling "
-                                                   f"{sum(map(len, strings))} characters (over 15,000)")
+                                                   f"{sum(map(len, strings))} characters (over 15,000)"), None
         if item.depth > max_depth and (deepest is None or item.depth > deepest.depth):
             deepest = item
         if not object_types(schema):
@@ -363,41 +390,46 @@ def strict_problems(root: Node, options: dict[str, Any]) -> Iterator[tuple[Span,
         extra = schema.get("additionalProperties")
         if extra is None or extra.value is not False:
             yield item.span, ("an object needs \"additionalProperties\": false"
-                              + (f" ('{item.pointer}')" if item.pointer else ""))
+                              + (f" ('{item.pointer}')" if item.pointer else "")), schema
         required = schema.get("required")
         listed = {node.string() for node in required.elements()} if required is not None else set()
         missing = [name for name in names if name not in listed]
         if missing:
             place = required.key_span or required.span if required is not None else item.span
             yield place, ("every property must be in \"required\" (make optional ones nullable: "
-                          "\"type\": [\"string\", \"null\"]); missing: " + ", ".join(missing))
+                          "\"type\": [\"string\", \"null\"]); missing: " + ", ".join(missing)), None
     if deepest is not None:
-        yield deepest.span, f"objects nest {deepest.depth} levels deep (at most {max_depth})"
+        yield deepest.span, f"objects nest {deepest.depth} levels deep (at most {max_depth})", None
     if total_properties > max_properties:
-        yield root_span, f"{total_properties} properties in all (at most {max_properties})"
+        yield root_span, f"{total_properties} properties in all (at most {max_properties})", None
     if enum_values > max_enum_values:
-        yield root_span, f"{enum_values} enum values in all (at most {max_enum_values})"
+        yield root_span, f"{enum_values} enum values in all (at most {max_enum_values})", None
 
 
 def strict_schema_unsupported(document: Document, context: CheckContext) -> Iterator[Finding]:
+    found: list[tuple[Span, str, Node | None]] = []  # (where, message, the object closing it fixes)
     for tool in schema_tools(document):
         if not is_strict(tool):
             continue
         if tool.parameters is None:
-            yield context.finding(tool_where(tool), f"{tool_label(tool)} is strict but has no parameters schema; "
-                                  "give it {\"type\": \"object\", \"properties\": {}, \"additionalProperties\": "
-                                  "false, \"required\": []}")
+            found.append((tool_where(tool), f"{tool_label(tool)} is strict but has no parameters schema; give it "
+                          "{\"type\": \"object\", \"properties\": {}, \"additionalProperties\": false, "
+                          "\"required\": []}", None))
             continue
-        for span, problem in strict_problems(tool.parameters, context.options):
-            yield context.finding(span, f"{tool_label(tool)} is strict (strict: true) but {problem}; "
-                                        "the API rejects the schema")
+        found.extend((span, f"{tool_label(tool)} is strict (strict: true) but {problem}; the API rejects the schema",
+                      None if tool.schema_summary else schema)
+                     for span, problem, schema in _strict_problems(tool.parameters, context.options))
     from promptlint.checks.output_schema import strict_output
 
-    found = strict_output(document)
-    if found is not None:
-        schema, label = found
-        for span, problem in strict_problems(schema, context.options):
-            yield context.finding(span, f"the {label} is strict but {problem}; the API rejects the schema")
+    output = strict_output(document)
+    if output is not None:
+        schema, label = output
+        found.extend((span, f"the {label} is strict but {problem}; the API rejects the schema", node)
+                     for span, problem, node in _strict_problems(schema, context.options))
+    # safe: the API rejects the schema as it stands, so closing the object changes nothing that works
+    fixes = _closing_fixes(document, [node for _span, _message, node in found if node is not None], "safe")
+    for span, message, node in found:
+        yield context.finding(span, message, fixes=fixes.get(id(node), ()) if node is not None else ())
 
 
 # --- PL214 required-property-undefined --------------------------------------------------------

@@ -23,6 +23,13 @@ def _location(location: Location) -> dict[str, Any]:
     }
 
 
+def _baseline(report: Report) -> dict[str, int]:
+    """With `--baseline`: the findings it hid and its entries nothing matched any more (stale)."""
+    if report.baselined is None:
+        return {}
+    return {"baselined": report.baselined, "baseline_stale": report.baseline_stale or 0}
+
+
 def render(report: Report, rules: dict[str, Rule], out: IO[str], color: bool) -> None:
     counts = Counter(result.severity for result in report.results)
     document = {
@@ -31,7 +38,7 @@ def render(report: Report, rules: dict[str, Rule], out: IO[str], color: bool) ->
         "files_scanned": len(report.files_scanned),
         "files": [{"path": path, "format": report.file_formats.get(path, "unknown")} for path in report.files_scanned],
         "summary": {"error": counts["error"], "warning": counts["warning"], "note": counts["note"],
-                    "suppressed": report.suppressed},
+                    "suppressed": report.suppressed, **_baseline(report)},
         "findings": [
             {
                 "rule_id": result.rule_id,
