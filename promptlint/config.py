@@ -85,6 +85,7 @@ class Config:
     stacks: dict[str, list[str]] = field(default_factory=dict)  # glob -> the files it stacks on
     command_line: Selectors | None = None  # --select/--extend-select/--ignore, applied after the file's
     diff_base: str | None = None  # `check --diff-base REF`: the git revision the versioning rules compare with
+    max_file_size: int | None = None  # bytes; None: the built-in bound (promptlint.formats.MAX_FILE_BYTES)
 
     def settings_for(self, display_path: str) -> Settings:
         """The per-file keys in force for a file (its path relative to the root, '/' separators)."""
@@ -177,6 +178,15 @@ def _read_choice(name: str, choices: tuple[str, ...]) -> Callable[[Any, dict[str
         if value not in choices:
             raise ConfigError(f"'{name}' must be one of {', '.join(choices)}, not {value!r}")
         return str(value)
+    return read
+
+
+def _read_size(name: str) -> Callable[[Any, dict[str, Rule]], int]:
+    def read(value: Any, _rules: dict[str, Rule]) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"'{name}' must be a positive whole number of bytes, such as 4194304 (4 MiB), "
+                              f"not {value!r}")
+        return value
     return read
 
 
@@ -327,6 +337,8 @@ KEYS: dict[str, Key] = {key.name: key for key in (
     Key("formats", _read_formats, {}),
     Key("layers", _read_layers, []),
     Key("stacks", _read_stacks, {}),
+    # files larger than this many bytes are not read (None: promptlint.formats.MAX_FILE_BYTES, 2 MiB)
+    Key("max-file-size", _read_size("max-file-size"), None, per_file=True),
 )}
 # what a Key's attribute is called on Config, where the two differ
 _ATTRIBUTES = {"rules": "rule_options"}

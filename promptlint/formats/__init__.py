@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from promptlint.formats.comments import find_comments
-from promptlint.formats.data import read_data_file
+from promptlint.formats.data import read_data_file, starts_like_ours
 from promptlint.formats.dotprompt import read_dotprompt
 from promptlint.formats.json_lines import read_json_lines
 from promptlint.formats.markdown import PROMPT_FILE_NAMES, in_claude_plugin, is_prompt_path, read_markdown
@@ -27,7 +27,7 @@ from promptlint.model import Document, Problem, SourceFile, TemplateSyntax
 if TYPE_CHECKING:
     from promptlint.config import Settings
 
-MAX_FILE_BYTES = 2 * 1024 * 1024  # bounds the work one file can cost
+MAX_FILE_BYTES = 2 * 1024 * 1024  # bounds the work one file can cost; `max-file-size` in the configuration changes it
 
 Reader = Callable[[SourceFile], Document | None]
 
@@ -110,13 +110,16 @@ def read_candidate(path: Path, display_path: str, explicit: bool = False,
         return None, "not a format promptlint reads"
     explicit = explicit or forced is not None  # the configuration says it is a prompt file: report why not
     empty = SourceFile(path, display_path, "")
+    limit = max_file_bytes(settings)
     try:
         with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+            data = handle.read(limit + 1)
     except OSError as error:
         document: Document | None = _unreadable(empty, f"cannot read the file: {error.strerror or error}")
     else:
-        document = _decode(path, display_path, data, reader, settings)
+        if len(data) > limit and reader in BY_CONTENT and _starts_like_tools(data):
+            explicit = True  # a tool file padded past the bound must not pass as "not ours"
+        document = _decode(path, display_path, data, reader, settings, limit)
     reported = _reported(document, reader, explicit)
     if reported is None and forced is not None:
         name = settings.get("format") if settings is not None else ""
@@ -163,6 +166,8 @@ _OURS_BY_NAME = re.compile(r"(^|\.)(tools?|prompts?|functions)\.(jsonl?|ya?ml)$|
 def _reported(document: Document | None, reader: Reader, explicit: bool) -> Document | None:
     if document is not None and document.format is None and _OURS_BY_NAME.search(document.source.path.name):
         return document
+    if document is not None and document.format is None and starts_like_ours(document.problems):
+        return document  # stopped at a bound of ours after keys only our files hold: nesting must not hide it
     if document is not None and document.format is None and reader in BY_CONTENT and not explicit:
         if reader is read_markdown and (is_prompt_path(document.source.display_path)
                                         or in_claude_plugin(document.source.path)):
@@ -171,13 +176,46 @@ def _reported(document: Document | None, reader: Reader, explicit: bool) -> Docu
     return document
 
 
-def _decode(path: Path, display_path: str, data: bytes, reader: Reader, settings: Settings | None) -> Document | None:
+def max_file_bytes(settings: Settings | None) -> int:
+    """The size above which a file is not read: `max-file-size` where the configuration sets it."""
+    configured = settings.get("max-file-size") if settings is not None else None
+    return int(configured) if configured else MAX_FILE_BYTES
+
+
+def too_large(limit: int) -> str:
+    """Why a file over `limit` bytes is not linted, and how to change that."""
+    return (f"file is larger than {limit // (1024 * 1024)} MiB (max-file-size: {limit} bytes); not linted: raise "
+            "`max-file-size` (in bytes) in the configuration to lint it, or split it, or exclude it")
+
+
+# The start of a JSON or YAML tool file: a key that lists or defines tools, or `type: function`.
+_TOOL_START = re.compile(rb"""["']?\b(?:tools|functions|inputSchema|input_schema)["']?[ \t]*:"""
+                         rb"""|["']?\btype["']?[ \t]*:[ \t]*["']?function\b""")
+_TOOL_START_WITHIN = 64 * 1024
+
+
+def _starts_like_tools(data: bytes) -> bool:
+    """Whether a file too large to read starts like a tool file (a key of one in its first 64 KiB)."""
+    return _TOOL_START.search(data, 0, _TOOL_START_WITHIN) is not None
+
+
+# UTF-32 first: its little-endian mark starts with UTF-16's
+_WIDE_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe", "UTF-16"),
+              (b"\xfe\xff", "UTF-16"))
+
+
+def _decode(path: Path, display_path: str, data: bytes, reader: Reader, settings: Settings | None,
+            limit: int = MAX_FILE_BYTES) -> Document | None:
     empty = SourceFile(path, display_path, "")
-    if len(data) > MAX_FILE_BYTES:
-        return _unreadable(empty, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; not linted "
-                                  "(split it, or exclude it in the configuration)")
+    if len(data) > limit:
+        return _unreadable(empty, too_large(limit))
+    for mark, encoding in _WIDE_BOMS:
+        if data.startswith(mark):
+            return _unreadable(empty, f"{encoding} text (the file starts with its byte-order mark); promptlint reads "
+                                      "UTF-8, as the runtimes that load prompt files do: save the file as UTF-8")
     if b"\0" in data:
-        return _unreadable(empty, "binary file (it contains NUL bytes); a prompt file must be UTF-8 text")
+        return _unreadable(empty, "binary file (it contains NUL bytes; or UTF-16 text without a byte-order mark); a "
+                                  "prompt file must be UTF-8 text")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -13,11 +13,26 @@ from functools import cache
 
 from promptlint.formats.chat import looks_like_chat, read_chat
 from promptlint.formats.tools import looks_like_tools, tools_in
+from promptlint.loaders import BoundProblem
 from promptlint.loaders.json_tree import load_json
 from promptlint.loaders.yaml_tree import load_yaml
-from promptlint.model import Document, Node, SourceFile, TemplateSyntax
+from promptlint.model import Document, Node, Problem, SourceFile, TemplateSyntax
 
 Recogniser = Callable[[SourceFile, Node], Document | None]
+
+# Keys that tool, chat and prompt framework files hold and other data seldom does. A file read
+# up to a bound of ours (nesting depth, node count) that held one of them before the bound
+# starts like one of ours: it is reported (PL001), not skipped as "not ours", so that nesting
+# a tool file deeply cannot hide it from the linter.
+OUR_KEYS = frozenset({
+    "tools", "functions", "function", "parameters", "inputSchema", "input_schema", "messages", "prompts",
+    "_type", "input_variables", "template_format", "execution_settings", "system_prompt",
+})
+
+
+def starts_like_ours(problems: list[Problem]) -> bool:
+    """Whether reading stopped at a bound of ours after keys only our files hold."""
+    return any(isinstance(problem, BoundProblem) and not problem.keys.isdisjoint(OUR_KEYS) for problem in problems)
 
 
 def _tools(source: SourceFile, root: Node) -> Document | None:

@@ -9,7 +9,9 @@ decoded character came from.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
+from promptlint.loaders import BoundProblem
 from promptlint.model import Node, Problem, SourceFile, Span, Text
 
 MAX_DEPTH = 200
@@ -25,10 +27,17 @@ class _Invalid(Exception):
         self.offset = offset
 
 
+class _Bound(_Invalid):
+    """A bound of ours passed (depth): the file may be fine, but we do not read it."""
+
+
 def load_json(source: SourceFile) -> tuple[Node | None, list[Problem]]:
     parser = _Parser(source)
     try:
         node = parser.document()
+    except _Bound as error:
+        span = source.span(error.offset, error.offset)
+        return None, [BoundProblem(str(error), span, keys=frozenset(parser.keys))]
     except _Invalid as error:
         return None, [Problem(f"JSON does not parse: {error}", source.span(error.offset, error.offset))]
     return node, parser.problems
@@ -58,7 +67,7 @@ def load_json_in(text: Text) -> tuple[Node | None, list[Problem]]:
         return Node(node.kind, value, place(node.span), place(node.key_span) if node.key_span else None, located)
 
     return (move(node) if node is not None else None,
-            [Problem(problem.message, place(problem.span), problem.fatal) for problem in problems])
+            [replace(problem, span=place(problem.span)) for problem in problems])
 
 
 class _Parser:
@@ -67,6 +76,7 @@ class _Parser:
         self.text = source.text
         self.index = 0
         self.problems: list[Problem] = []
+        self.keys: set[str] = set()  # every key read, for a BoundProblem
 
     def document(self) -> Node:
         self.skip_whitespace()
@@ -83,7 +93,8 @@ class _Parser:
 
     def value(self, depth: int) -> Node:
         if depth > MAX_DEPTH:
-            raise _Invalid(f"JSON nests deeper than {MAX_DEPTH} levels", self.index)
+            raise _Bound(f"JSON nests deeper than {MAX_DEPTH} levels, the most promptlint reads; refusing to load it",
+                         self.index)
         if self.index >= len(self.text):
             raise _Invalid("unexpected end of file, expected a value", self.index)
         char = self.text[self.index]
@@ -120,6 +131,7 @@ class _Parser:
                 raise _Invalid("expected a string key in double quotes", self.index)
             key_node = self.string()
             key = key_node.value
+            self.keys.add(key)
             self.skip_whitespace()
             if not self.text.startswith(":", self.index):
                 raise _Invalid("expected ':' after the key", self.index)

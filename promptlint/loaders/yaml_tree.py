@@ -13,10 +13,21 @@ import math
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.composer import ComposerError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.nodes import Node as YamlNode
 
+from promptlint.loaders import BoundProblem
 from promptlint.model import Node, Problem, SourceFile, Text, next_line
 
 MAX_NODES = 100_000  # nodes built per file, aliases expanded: stops "billion laughs"
@@ -37,6 +48,9 @@ _HEX_ESCAPES = {"x": 2, "u": 4, "U": 8}
 _BREAKS = "\r\n\x85\u2028\u2029"
 _FLOW_WHITE = " \t" + _BREAKS
 _COMPOSERS: dict[bool, YAML] = {}  # by PURE_PYTHON
+# libyaml's error for a block scalar whose first line starts with a tab after the indentation,
+# which YAML allows (the tab is text) and ruamel's Python scanner reads
+_LIBYAML_TAB = "found a tab character where an indentation space is expected"
 
 
 class _Invalid(Exception):
@@ -45,13 +59,26 @@ class _Invalid(Exception):
         self.offset = offset
 
 
+class _Bound(_Invalid):
+    """A bound of ours passed (depth, nodes): the file may be fine, but we do not read it."""
+
+
 def load_yaml(source: SourceFile, start: int = 0, end: int | None = None) -> tuple[Node | None, list[Problem]]:
     """Load the YAML in `source.text[start:end]`; positions are relative to the whole file."""
     end = len(source.text) if end is None else end
     fragment = source.text[start:end]
     yaml = _composer()
+    keys: set[str] = set()
     try:
-        composed = yaml.compose(fragment)
+        try:
+            composed = _compose(yaml, fragment, start, keys)
+        except MarkedYAMLError as error:
+            if PURE_PYTHON or error.problem != _LIBYAML_TAB:
+                raise
+            keys.clear()  # libyaml refuses a block scalar whose text starts with a tab; YAML and ruamel do not
+            composed = _compose(_composer(pure=True), fragment, start, keys)
+    except _Bound as error:
+        return None, [BoundProblem(str(error), source.span(error.offset, error.offset), keys=frozenset(keys))]
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         offset = start + (mark.index if mark is not None else 0)
@@ -69,6 +96,9 @@ def load_yaml(source: SourceFile, start: int = 0, end: int | None = None) -> tup
     builder = _Builder(source, fragment, start)
     try:
         return builder.build(composed, 0), builder.problems
+    except _Bound as error:
+        return None, [*builder.problems, BoundProblem(str(error), source.span(error.offset, error.offset),
+                                                      keys=frozenset(keys))]
     except _Invalid as error:
         return None, [*builder.problems, Problem(str(error), source.span(error.offset, error.offset))]
 
@@ -127,16 +157,96 @@ def _in_plain_words(what: str, source: SourceFile, offset: int, opened: int | No
     return None
 
 
-def _composer() -> YAML:
-    """The YAML instance for the current PURE_PYTHON setting, built once: constructing one looks
-    for plug-ins on the file system. Reuse is safe: `compose` resets the reader, scanner and parser
-    when it ends, even on an error, the composer forgets anchors at each document, and the libyaml
-    path builds a new parser per call. We only compose, never construct."""
-    yaml = _COMPOSERS.get(PURE_PYTHON)
+def _composer(pure: bool | None = None) -> YAML:
+    """The YAML instance for the current PURE_PYTHON setting (or `pure`), built once: constructing
+    one looks for plug-ins on the file system. Reuse is safe: parsing resets the reader, scanner
+    and parser when it ends, even on an error, `_compose` keeps no anchors between calls, and the
+    libyaml path builds a new parser per call. We only parse, never construct."""
+    pure = PURE_PYTHON if pure is None else pure
+    yaml = _COMPOSERS.get(pure)
     if yaml is None:
-        yaml = _COMPOSERS[PURE_PYTHON] = YAML(typ="safe", pure=PURE_PYTHON)
+        yaml = _COMPOSERS[pure] = YAML(typ="safe", pure=pure)
     yaml.doc_infos.clear()  # each compose appends one and never drops it
     return yaml
+
+
+def _compose(yaml: YAML, fragment: str, base: int, keys: set[str]) -> YamlNode | None:
+    """The document's node graph, as ruamel's composer builds it, but from the parser's events in a
+    loop rather than by recursion, and under our bounds: libyaml's composer recurses in C once per
+    level and crashes the process on `[[[[...` 50,000 deep (ruamel's Python one raises
+    RecursionError). Nesting deeper than MAX_DEPTH or more than MAX_NODES nodes stops the parse
+    there (a `_Bound` at that offset from `base`). Each mapping key read is added to `keys`."""
+    resolver = yaml.resolver
+    events = yaml.parse(fragment)
+    anchors: dict[Any, YamlNode] = {}
+    # the open collections, innermost last, each with a key waiting for its value (mappings)
+    stack: list[tuple[SequenceNode | MappingNode, list[YamlNode]]] = []
+    root: YamlNode | None = None
+    count = 0
+    try:
+        for event in events:
+            kind = type(event)
+            node: YamlNode
+            if kind is ScalarEvent:
+                tag = event.ctag
+                if tag is None or str(tag) == "!":
+                    tag = resolver.resolve(ScalarNode, event.value, event.implicit)
+                node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style,
+                                  anchor=event.anchor)
+            elif kind is AliasEvent:
+                found = anchors.get(event.anchor)
+                if found is None:
+                    raise ComposerError(None, None, f"found undefined alias {event.anchor!r}", event.start_mark)
+                node = found
+            elif kind is SequenceStartEvent or kind is MappingStartEvent:
+                collection = SequenceNode if kind is SequenceStartEvent else MappingNode
+                tag = event.ctag
+                if tag is None or str(tag) == "!":
+                    tag = resolver.resolve(collection, None, event.implicit)
+                opened = collection(tag, [], event.start_mark, None, flow_style=event.flow_style,
+                                    anchor=event.anchor)
+            elif kind is SequenceEndEvent or kind is MappingEndEvent:
+                node, _pending = stack.pop()
+                node.end_mark = event.end_mark
+            elif kind is DocumentStartEvent and root is not None:
+                raise ComposerError("expected a single document in the stream", root.start_mark,
+                                    "but found another document", event.start_mark)
+            else:  # stream and document boundaries
+                continue
+            if kind is SequenceStartEvent or kind is MappingStartEvent:
+                count += 1
+                if len(stack) > MAX_DEPTH:
+                    raise _Bound(f"YAML nests deeper than {MAX_DEPTH} levels, the most promptlint reads; refusing "
+                                 "to load it", base + event.start_mark.index)
+                if count > MAX_NODES:
+                    raise _Bound(f"YAML holds more than {MAX_NODES} nodes, the most promptlint reads in one "
+                                 "file; refusing to load it", base + event.start_mark.index)
+                if event.anchor is not None:
+                    anchors[event.anchor] = opened
+                stack.append((opened, []))
+                continue
+            if kind is ScalarEvent:
+                count += 1
+                if count > MAX_NODES:
+                    raise _Bound(f"YAML holds more than {MAX_NODES} nodes, the most promptlint reads in one "
+                                 "file; refusing to load it", base + event.start_mark.index)
+                if event.anchor is not None:
+                    anchors[event.anchor] = node
+            if not stack:
+                root = node
+                continue
+            parent, pending = stack[-1]
+            if type(parent) is SequenceNode:
+                parent.value.append(node)
+            elif pending:
+                parent.value.append((pending.pop(), node))
+            else:
+                pending.append(node)
+                if kind is ScalarEvent:
+                    keys.add(node.value)
+    finally:
+        events.close()  # disposes of the parser and resets the reader and scanner, also after an error
+    return root
 
 
 class _Builder:
@@ -158,9 +268,11 @@ class _Builder:
         self.count += 1
         start, end = self.span_of(node)
         if self.count > MAX_NODES:
-            raise _Invalid(f"YAML expands to more than {MAX_NODES} nodes (aliases?); refusing to load it", start)
+            raise _Bound(f"YAML expands to more than {MAX_NODES} nodes (aliases?), the most promptlint reads in "
+                         "one file; refusing to load it", start)
         if depth > MAX_DEPTH:
-            raise _Invalid(f"YAML nests deeper than {MAX_DEPTH} levels (a recursive alias?)", start)
+            raise _Bound(f"YAML nests deeper than {MAX_DEPTH} levels (a recursive alias?), the most promptlint "
+                         "reads; refusing to load it", start)
         span = self.source.span(start, end)
         tag = str(node.tag) if node.tag is not None else ""
         if isinstance(node, MappingNode):
