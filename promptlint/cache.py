@@ -21,10 +21,12 @@ import hashlib
 import hmac
 import os
 import pickle
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from promptlint import __version__
+from promptlint.config import Settings
 from promptlint.inputs import Input, signature
 
 if TYPE_CHECKING:
@@ -38,8 +40,10 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 class ResultCache:
-    def __init__(self, folder: Path, run_key: str, secret: bytes) -> None:
+    def __init__(self, folder: Path, run_key: str, secret: bytes,
+                 settings_for: Callable[[str], Settings] | None = None) -> None:
         self.folder = folder
+        self.settings_for = settings_for or _defaults  # each file's max-file-size
         self.run_key = run_key
         self.secret = secret
         self.hits = 0
@@ -115,6 +119,10 @@ class ResultCache:
         return self._signatures[item]
 
 
+def _defaults(_path: str) -> Settings:
+    return Settings()
+
+
 def open_cache(selection: Selection, folder: Path | None = None) -> ResultCache | None:
     """The cache for this run, or None when there can be none (a folder that cannot be made or
     is a link, no place for the key, a run against a git base)."""
@@ -128,7 +136,7 @@ def open_cache(selection: Selection, folder: Path | None = None) -> ResultCache 
     run_key = hashlib.sha256("\0".join([
         __version__, _installation_signature(), repr(config), ",".join(rule.id for rule in selection.rules),
     ]).encode("utf-8", "surrogateescape")).hexdigest()
-    return ResultCache(folder, run_key, secret)
+    return ResultCache(folder, run_key, secret, config.settings_for)
 
 
 def _prepare(folder: Path) -> bool:
@@ -151,6 +159,8 @@ def _prepare(folder: Path) -> bool:
 def _secret() -> bytes | None:
     """This user's signing key, made on first use; None when there is nowhere to keep it."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    if not os.path.isabs(base):
+        return None  # no home folder: never a key inside the project
     path = os.path.join(base, "promptlint", "secret")
     try:
         with open(path, "rb") as handle:

@@ -222,11 +222,11 @@ def _cache_key(cache: ResultCache | None, candidate: Candidate) -> str | None:
     whose diagnostic the reader gives)."""
     if cache is None:
         return None
-    from promptlint.formats import MAX_FILE_BYTES
+    from promptlint.formats import max_file_bytes
 
     try:
-        with candidate.path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        with candidate.path.open("rb") as handle:  # the whole of what the reader would read, and one byte more
+            data = handle.read(max_file_bytes(cache.settings_for(candidate.display_path)) + 1)
     except OSError:
         return None
     return cache.key(candidate.display_path, data)
@@ -413,6 +413,7 @@ def _results(source: SourceFile, findings: list[Finding], selection: Selection,
              redact: tuple[Span, ...] = ()) -> list[Result]:
     results = []
     occurrences: Counter[str] = Counter()
+    lines = Lines(source)  # many findings on one long line share its text instead of copying it each
     for finding in sorted(findings, key=lambda f: (f.span.start, f.rule_id, f.message)):
         rule = selection.all_rules[finding.rule_id]
         identity = _identity(source, finding)
@@ -423,22 +424,23 @@ def _results(source: SourceFile, findings: list[Finding], selection: Selection,
         for item in finding.related:
             other = item.source if item.source is not None else (source if item.path == source.display_path else None)
             hidden = redact if other is source else ()
-            start, lines = _snippet(other, item.span, hidden) if other is not None else (0, ())
-            related.append(RelatedLocation(_location(other, item.path, item.span), item.message, start, lines))
+            other_lines = lines if other is source else Lines(other) if other is not None else None
+            start, shown = _snippet(other_lines, item.span, hidden) if other_lines is not None else (0, ())
+            related.append(RelatedLocation(_location(other_lines, item.path, item.span), item.message, start, shown))
         fixes = tuple(
             LocatedFix(fix.description, fix.applicability, tuple(
-                LocatedEdit(_location(source, source.display_path, edit.span), edit.replacement)
+                LocatedEdit(_location(lines, source.display_path, edit.span), edit.replacement)
                 for edit in fix.edits))
             for fix in finding.fixes
         )
-        snippet_start, snippet = _snippet(source, finding.span, finding.redact + redact)
+        snippet_start, snippet = _snippet(lines, finding.span, finding.redact + redact)
         severity = selection.config.severity.get(rule.id) or finding.severity or rule.severity
         results.append(Result(
             rule_id=rule.id,
             rule_name=rule.name,
             severity=severity,  # type: ignore[arg-type]
             message=finding.message,
-            location=_location(source, source.display_path, finding.span),
+            location=_location(lines, source.display_path, finding.span),
             fix_hint=finding.hint or rule.fix_hint,
             fingerprint=fingerprint,
             related=tuple(related),
@@ -450,10 +452,31 @@ def _results(source: SourceFile, findings: list[Finding], selection: Selection,
     return results
 
 
-def _snippet(source: SourceFile, span: Span, redact: tuple[Span, ...] = ()) -> tuple[int, tuple[str, ...]]:
+class Lines:
+    """A source's lines as findings need them, each taken from the text once per file."""
+
+    def __init__(self, source: SourceFile) -> None:
+        self.source = source
+        self._lines: dict[int, tuple[str, bool]] = {}
+
+    def text(self, line: int) -> str:
+        return self._line(line)[0]
+
+    def ascii(self, line: int) -> bool:
+        return self._line(line)[1]
+
+    def _line(self, line: int) -> tuple[str, bool]:
+        if line not in self._lines:
+            text = self.source.line_text(line)
+            self._lines[line] = (text, text.isascii())
+        return self._lines[line]
+
+
+def _snippet(lines_of: Lines, span: Span, redact: tuple[Span, ...] = ()) -> tuple[int, tuple[str, ...]]:
+    source = lines_of.source
     first = max(1, span.start_line - SNIPPET_CONTEXT)
     last = min(source.line_count, span.start_line + SNIPPET_CONTEXT)
-    lines = [source.line_text(line) for line in range(first, last + 1)]
+    lines = [lines_of.text(line) for line in range(first, last + 1)]
     for hidden in redact:
         for line in range(max(first, hidden.start_line), min(last, hidden.end_line) + 1):
             text = lines[line - first]
@@ -471,13 +494,13 @@ def _identity(source: SourceFile, finding: Finding) -> str:
     return f"{finding.rule_id}\0{source.display_path}\0{normalised}\0{finding.message}"
 
 
-def _location(source: SourceFile | None, path: str, span: Span) -> Location:
+def _location(lines: Lines | None, path: str, span: Span) -> Location:
     def utf16(line: int, column: int) -> int:
-        if source is None:
+        if lines is None or lines.ascii(line):
             return column
-        prefix = source.line_text(line)[:column - 1]
+        prefix = lines.text(line)[:column - 1]
         # characters outside the BMP are two UTF-16 units; encoding counts them at C speed on long lines
-        return 1 + (len(prefix) if prefix.isascii() else len(prefix.encode("utf-16-le", "surrogatepass")) // 2)
+        return 1 + len(prefix.encode("utf-16-le", "surrogatepass")) // 2
 
     return Location(path, span.start_line, span.start_column, span.end_line, span.end_column,
                     utf16(span.start_line, span.start_column), utf16(span.end_line, span.end_column))
