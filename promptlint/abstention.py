@@ -28,8 +28,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
+from promptlint.checks import lazy
 from promptlint.checks.output_schema import json_mode, output_schemas
-from promptlint.checks.phrases import Prose, prose, quote, sentence_bounds
+from promptlint.checks.phrases import Prose, analysed_windows, prose, quote, sentence_bounds
 from promptlint.model import Document, Node, Span, Tool, per_document
 from promptlint.tool_schema import resolve_pointer
 from promptlint.tool_schema import words as name_words
@@ -41,23 +42,24 @@ _S = r"(?:[^.!?\n]|\n(?![ \t]*(?:\n|[-*+]\s|\d+[.)]\s)))"
 _Q = "[\"'`\u201c\u2018\u00ab]"
 # the start of a sentence or a list item (markup such as ** or # allowed)
 _T = r"(?:^|(?<=[.!?:])\s+|(?<=\n))[ \t]*(?:[-*+>#]+\s*|\d+[.)]\s*)?\**[ \t]*"
-_NEGATED = re.compile(r"(?:\b(?:never|not|nunca|niemals|nie|jamais|mai|nooit)|n't)\s+(?:ever\s+)?(?:[\w']+\s+)?$",
+_NEGATED = lazy(r"(?:\b(?:never|not|nunca|niemals|nie|jamais|mai|nooit)|n't)\s+(?:ever\s+)?(?:[\w']+\s+)?$",
                       _FLAGS)
-_HANDOFF_DESCRIPTION = re.compile(r"\b(?:escalat\w*|hand(?:s|ing)?\s+(?:off|over)|transfer\w*)\b[^.\n]{0,40}?\bto\s+"
+_HANDOFF_DESCRIPTION = lazy(r"\b(?:escalat\w*|hand(?:s|ing)?\s+(?:off|over)|transfer\w*)\b[^.\n]{0,40}?\bto\s+"
                                   r"(?:a\s+|an\s+|the\s+)?(?:human|live|agent|operator|person|support|representative"
                                   r"|specialist)", _FLAGS)
 # where an order to the model can start: the sentence start, after punctuation, or after a word that
 # leads one in ("you never say", "and do not answer"); not after a subject ("the articles do not answer")
 _I = (r"(?:^[ \t]*|(?<=[.;:!?,(*>\u2013\u2014-]\s)|(?<=[.;:!?,(*>\u2013\u2014-])|(?<=\byou\s)|(?<=\band\s)"
       r"|(?<=\bplease\s)|(?<=\bso\s)|(?<=\bbut\s))\b")
-_EVEN = re.compile(r"\beven\s+$", _FLAGS)
+_EVEN = lazy(r"\beven\s+$", _FLAGS)
 # an evaluator: named so (path or id), or told to grade a response
-_EVALUATOR_NAME = re.compile(r"(?i)(?:\b|_)(?:evals?|evaluat\w*|judge\w*|grader?|grading|groundedness|faithfulness"
+_EVALUATOR_NAME = lazy(r"(?i)(?:\b|_)(?:evals?|evaluat\w*|judge\w*|grader?|grading|groundedness|faithfulness"
                              r"|rubric)(?:\b|_)")
-_EVALUATOR_TEXT = re.compile(r"\b(?:evaluate|grade|judge|rate|score)\s+(?:the|this|a|each|whether\s+the)\s+"
+_EVALUATOR_TEXT = lazy(r"\b(?:evaluate|grade|judge|rate|score)\s+(?:the|this|a|each|whether\s+the)\s+"
                              r"(?:[\w']+\s+){0,3}?(?:response|answer|completion|output|reply|summary)s?\b", _FLAGS)
+_EVALUATOR_WORDS = ("evaluate", "grade", "judge", "rate", "score")  # one is in every match of _EVALUATOR_TEXT
 # a fallback value the prose names: reply exactly "UNKNOWN", return null, use `N/A`
-_SENTINEL = re.compile(
+_SENTINEL = lazy(
     r"\b(?:respond|reply|answer|return|output|write|say|use|put|print|emit|give|set\s+(?:it|them|that\s+field"
     r"|(?:the\s+)?\w+(?:\s+field)?)\s+to|fill\s+(?:it|them|the\s+\w+(?:\s+field)?)\s+with|mark\s+(?:it|them)\s+as)\b"
     r"(?:\s+(?:with|exactly|only|just|simply|the|a|word|string|value|text|literal|as|back|number|it))*\s*:?\s*"
@@ -82,12 +84,135 @@ def _sections(name: str) -> dict[str, list[str]]:
     return found
 
 
+class Phrase:
+    """One lexicon pattern, compiled when a text first needs it (a run that never meets its words
+    never pays for compiling it), with the words one of which every match contains."""
+
+    __slots__ = ("_compiled", "source", "words")
+
+    def __init__(self, line: str) -> None:
+        self.source = line.replace("{S}", _S).replace("{Q}", _Q).replace("{T}", _T).replace("{I}", _I)
+        self.words = _leading_words(line)
+        self._compiled: re.Pattern[str] | None = None
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        if self._compiled is None:
+            self._compiled = re.compile(self.source, _FLAGS | re.MULTILINE)
+        return self._compiled
+
+    def may_match(self, lowered: str | None) -> bool:
+        """False only when no match can exist in the text whose lower case is `lowered` (None:
+        a text that is not ASCII, where case-insensitive matching is more than `str.lower`)."""
+        return lowered is None or self.words is None or any(word in lowered for word in self.words)
+
+    @staticmethod
+    def needed(value: str, words: tuple[str, ...]) -> bool:
+        """Whether a case-insensitive pattern that needs one of `words` may match in `value`."""
+        if not value.isascii():
+            return True
+        lower = value.lower()
+        return any(word in lower for word in words)
+
+    def finditer(self, value: str, low: int, high: int, lowered: str | None) -> Iterator[re.Match[str]]:
+        return self.regex.finditer(value, low, high) if self.may_match(lowered) else iter(())
+
+    def search(self, value: str, low: int, high: int, lowered: str | None) -> re.Match[str] | None:
+        return self.regex.search(value, low, high) if self.may_match(lowered) else None
+
+
+def lowered(value: str, low: int = 0, high: int | None = None) -> str | None:
+    """value[low:high] in lower case for `Phrase.may_match`, or None when it is not ASCII."""
+    part = value[low:high]
+    return part.lower() if part.isascii() else None
+
+
+def _leading_words(line: str) -> tuple[str, ...] | None:
+    """The words one of which every match of the lexicon pattern `line` contains: the literal start
+    of each alternative of its opening `\\b(?:...)` group (or of its opening literal), lower case.
+    None when the pattern does not open so (an optional group, a class, a top-level `|`)."""
+    rest = line.removeprefix("{T}").removeprefix("{I}").removeprefix("\\b")
+    if len(_top_level(line)) > 1:
+        return None
+    alternatives = [rest]
+    if rest.startswith("(?:"):
+        close = _closing(rest, 0)
+        if close is None or _optional(rest, close + 1):
+            return None  # an optional group proves nothing
+        alternatives = _top_level(rest[3:close])
+    words = []
+    for alternative in alternatives:
+        found = re.match(r"[A-Za-z']+", alternative)
+        if found is None:
+            return None
+        word = found.group()
+        if _optional(alternative, found.end()):
+            word = word[:-1]  # the last letter is optional (or a placeholder follows)
+        if len(word) < 2:
+            return None
+        words.append(word.lower())
+    return tuple(words)
+
+
+def _optional(pattern: str, index: int) -> bool:
+    """Whether a quantifier that allows zero (or a bounded repeat: assumed so) starts at `index`."""
+    return pattern[index:index + 1] in ("?", "*") or (pattern[index:index + 1] == "{"
+                                                      and pattern[index + 1:index + 2] in tuple("0123456789,"))
+
+
+def _top_level(pattern: str) -> list[str]:
+    """`pattern` split at its `|` outside groups and classes."""
+    parts, depth, start, index, in_class = [], 0, 0, 0, False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            if pattern[index + 1:index + 2] == "]":
+                index += 1  # a ] first in a class is a member
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(pattern[start:index])
+            start = index + 1
+        index += 1
+    parts.append(pattern[start:])
+    return parts
+
+
+def _closing(pattern: str, opening: int) -> int | None:
+    """The index of the `)` that closes the group opening at `opening`."""
+    depth, index, in_class = 0, opening, False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            if pattern[index + 1:index + 2] == "]":
+                index += 1
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return index
+        index += 1
+    return None
+
+
 @cache
-def patterns(name: str, section: str = "") -> tuple[re.Pattern[str], ...]:
-    lines = _sections(name).get(section, [])
-    return tuple(re.compile(line.replace("{S}", _S).replace("{Q}", _Q).replace("{T}", _T).replace("{I}", _I),
-                            _FLAGS | re.MULTILINE)
-                 for line in lines)
+def patterns(name: str, section: str = "") -> tuple[Phrase, ...]:
+    return tuple(Phrase(line) for line in _sections(name).get(section, []))
 
 
 @cache
@@ -185,11 +310,13 @@ def _instructions(items: list[Prose]) -> Iterator[Prose]:
     return (item for item in items if item.kind == "message" and item.position in ("privileged", "user"))
 
 
-def _find(item: Prose, value: str, found: list[re.Pattern[str]]) -> Iterator[Hit]:
+def _find(item: Prose, value: str, found: tuple[Phrase, ...]) -> Iterator[Hit]:
+    windows = [(low, high, lowered(value, low, high)) for low, high in analysed_windows(value)]
     for pattern in found:
-        for match in pattern.finditer(value):
-            if match.end() > match.start():
-                yield Hit(item, match.start(), match.end())
+        for low, high, lower in windows:  # a long text: its opening and closing stretches
+            for match in pattern.finditer(value, low, high, lower):
+                if match.end() > match.start():
+                    yield Hit(item, match.start(), match.end())
 
 
 @per_document
@@ -201,14 +328,14 @@ def abstention(document: Document) -> Abstention:
         if item.position not in ("privileged", "user") or item.kind == "description":
             continue
         value = _masked(item)
-        for hit in _find(item, value, list(patterns("abstention-phrases.txt", "abstain"))):
+        for hit in _find(item, value, patterns("abstention-phrases.txt", "abstain")):
             if not _NEGATED.search(value[max(hit.sentence[0], hit.start - 40):hit.start]):
                 ways.append(hit)  # "never say you don't know" is no way out
-        for hit in _find(item, value, list(patterns("abstention-phrases.txt", "condition"))):
+        for hit in _find(item, value, patterns("abstention-phrases.txt", "condition")):
             if not _EVEN.search(value[max(0, hit.start - 10):hit.start]):
                 ways.append(hit)  # "even if you don't know, answer" is none either
         if item.kind == "message":
-            for hit in _find(item, value, list(patterns("abstention-suppression.txt"))):
+            for hit in _find(item, value, patterns("abstention-suppression.txt")):
                 if not _quoted_phrase(value, hit):
                     suppressions.append(hit)
     ways.sort(key=lambda hit: (items.index(hit.item), hit.start))
@@ -245,8 +372,8 @@ def _task(document: Document, items: list[Prose]) -> tuple[Hit | None, str]:
     personal = patterns("grounded-tasks.txt", "personal")
     for item in [*instructions, *(item for item in items if item.kind == "description")]:
         value = _masked(item)
-        hits = sorted((hit for hit in _find(item, value, list(patterns("grounded-tasks.txt", "grounded")))
-                       if not any(pattern.search(value, *hit.sentence) for pattern in personal)),
+        hits = sorted((hit for hit in _find(item, value, patterns("grounded-tasks.txt", "grounded"))
+                       if not _any_in(personal, value, *hit.sentence)),
                       key=lambda hit: hit.start)
         if hits:
             return hits[0], f"'{hits[0].phrase}'"
@@ -254,21 +381,30 @@ def _task(document: Document, items: list[Prose]) -> tuple[Hit | None, str]:
     if not retrieval:
         return None, ""
     vetoes = [*patterns("grounded-tasks.txt", "not-grounded"), *patterns("grounded-tasks.txt", "personal")]
-    if any(pattern.search(_masked(item)) for item in instructions for pattern in vetoes):
-        return None, ""
     for item in instructions:
-        hits = sorted(_find(item, _masked(item), list(patterns("grounded-tasks.txt", "verb"))),
+        value = _masked(item)
+        if any(_any_in(vetoes, value, low, high) for low, high in analysed_windows(value)):
+            return None, ""
+    for item in instructions:
+        hits = sorted(_find(item, _masked(item), patterns("grounded-tasks.txt", "verb")),
                       key=lambda hit: hit.start)
         if hits:
             return hits[0], f"'{hits[0].phrase}' over the retrieved `{retrieval[0]}`"
     return None, ""
 
 
+def _any_in(found: tuple[Phrase, ...] | list[Phrase], value: str, low: int, high: int) -> bool:
+    """Whether any of the patterns matches in value[low:high]."""
+    lower = lowered(value, low, high)
+    return any(pattern.search(value, low, high, lower) for pattern in found)
+
+
 def _evaluator(document: Document) -> bool:
     """A judge prompt: it must always grade, so abstaining is not its job."""
     identity = document.path + " " + ((document.metadata.id.string() or "") if document.metadata.id else "")
     return bool(_EVALUATOR_NAME.search(identity)) or any(
-        _EVALUATOR_TEXT.search(message.text.value) for message in document.messages)
+        _EVALUATOR_TEXT.search(message.text.value) for message in document.messages
+        if Phrase.needed(message.text.value, _EVALUATOR_WORDS))
 
 
 def _retrieval_variables(document: Document) -> list[str]:

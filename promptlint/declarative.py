@@ -17,6 +17,7 @@ at lint time.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
@@ -40,6 +41,10 @@ _PATTERN_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 # `str.format_map` would read `{tool.name}` as attribute access, so placeholders are ours.
 _TOKEN = re.compile(r"\{\{|\}\}|\{(?P<name>[a-z][a-z0-9_.-]*)\}|[{}]")
 MATCH_QUOTE_LENGTH = 80
+# Seconds one pattern (with its `not` exceptions) may spend on one text. A rule pack's pattern
+# can backtrack catastrophically (`(a|aa)+$` on a long run of a's): it is stopped, and the
+# rule reports that, instead of the run hanging.
+PATTERN_TIMEOUT = 1.0
 
 
 class DefinitionError(ValueError):
@@ -91,20 +96,33 @@ def declarative_check(document: Document, context: CheckContext) -> Iterator[Fin
         for target in select(document, selector):
             value = target.text.value
             for pattern in patterns:
-                for found in compile_pattern(pattern["regex"]).finditer(value):
-                    if _excepted(value, found.start(), found.end(), exceptions):
-                        continue
-                    if rule.message is None:
-                        message = rule.summary  # prose, not a template
-                    else:
-                        message = render(rule.message, {
-                            **target.values, "match": found.group()[:MATCH_QUOTE_LENGTH],
-                            "pattern.id": pattern.get("id", ""), "fix.first-line": rule.fix_first_line,
-                            "path": document.path})
-                    yield context.finding(target.text.span(found.start(), found.end()), message)
+                deadline = time.monotonic() + PATTERN_TIMEOUT
+                try:
+                    for found in compile_pattern(pattern["regex"]).finditer(value, timeout=PATTERN_TIMEOUT):
+                        if _excepted(value, found.start(), found.end(), exceptions, deadline):
+                            continue
+                        if rule.message is None:
+                            message = rule.summary  # prose, not a template
+                        else:
+                            message = render(rule.message, {
+                                **target.values, "match": found.group()[:MATCH_QUOTE_LENGTH],
+                                "pattern.id": pattern.get("id", ""), "fix.first-line": rule.fix_first_line,
+                                "path": document.path})
+                        yield context.finding(target.text.span(found.start(), found.end()), message)
+                        if time.monotonic() > deadline:
+                            raise TimeoutError
+                except TimeoutError:
+                    yield context.finding(target.text.span(0, 0), _timed_out(rule.id, pattern, selector))
 
 
-def _excepted(value: str, start: int, end: int, exceptions: list[dict[str, Any]]) -> bool:
+def _timed_out(rule_id: str, pattern: dict[str, Any], selector: str) -> str:
+    name = f"'{pattern['id']}'" if pattern.get("id") else repr(pattern["regex"][:MATCH_QUOTE_LENGTH])
+    return (f"rule {rule_id}: pattern {name} timed out after {PATTERN_TIMEOUT:g} s on a {selector} and was stopped, "
+            "so this text is not fully checked; the regular expression is too slow here (nested repetition such "
+            "as '(a|aa)+' backtracks catastrophically): rewrite it")
+
+
+def _excepted(value: str, start: int, end: int, exceptions: list[dict[str, Any]], deadline: float) -> bool:
     for exception in exceptions:
         if exception.get("scope", "line") == "line":
             line_start = value.rfind("\n", 0, start) + 1
@@ -112,7 +130,7 @@ def _excepted(value: str, start: int, end: int, exceptions: list[dict[str, Any]]
             scope = value[line_start:line_end if line_end != -1 else len(value)]
         else:
             scope = value
-        if compile_pattern(exception["regex"]).search(scope):
+        if compile_pattern(exception["regex"]).search(scope, timeout=max(deadline - time.monotonic(), 0.001)):
             return True
     return False
 

@@ -20,7 +20,8 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, TypeAlias
 
-from promptlint.checks.phrases import MASK, prose
+from promptlint.checks import lazy
+from promptlint.checks.phrases import MASK, analysed_windows, mask_text, prose
 from promptlint.model import Document, Span, per_document
 
 Polarity = str  # "must", "must_not", "may", "should"
@@ -115,10 +116,10 @@ def _grammar() -> dict[str, re.Pattern[str]]:
     part = (r"(?!\s*(?:code\s+)?(?:blocks?|fences?|snippets?|fields?|keys?|files?|schemas?|strings?|values?|tags?|"
             r"comments?|properties|property|elements?|attributes?|syntax\s+for|links?|emphasis|headers?\s+for))")
     return {
-        "marker": re.compile(rf"(?<![\w'])(?:{markers})(?![\w'])", i),
-        "imperative": re.compile(rf"^(?:(?:{_alternation(_words('adverbs'))})[\s,]+)*"
+        "marker": lazy(rf"(?<![\w'])(?:{markers})(?![\w'])", i),
+        "imperative": lazy(rf"^(?:(?:{_alternation(_words('adverbs'))})[\s,]+)*"
                                  rf"(?:{_alternation(_words('imperative'))})\b", i),
-        "language": re.compile(
+        "language": lazy(
             rf"\b(?:in|using)\s+(?:(?:{modifiers})\s+)?(?P<lang>{languages})\b"
             r"(?!\s+(?:words?|terms?|names?|characters?|letters?|text\b|translation))"
             rf"(?!\s*(?:,|/|\bor\b|\band\b)\s*(?:{languages})\b)"
@@ -126,14 +127,14 @@ def _grammar() -> dict[str, re.Pattern[str]]:
             r"|\bin\s+(?P<user>(?:the\s+)?(?:same\s+language\s+(?:as|that|the)\b|(?:user|customer|caller|question|"
             r"query)'s\s+(?:own\s+)?language|language\s+(?:of|used\s+by)\s+the\s+(?:user|customer|question|"
             r"query|input|request|conversation)|whatever\s+language\s+the\s+user))", i),
-        "format": re.compile(
+        "format": lazy(
             rf"\b(?:in|as|using|with|into)\s+(?:(?:a|an|the|valid|only|raw|strict|pure|well-formed|proper|clean|"
             rf"minified|single|one|plain)\s+)*(?P<fmt>{formats})\b{part}"
             rf"|\b(?:use|apply)\s+(?:(?:only|proper|rich|clean|basic)\s+)*(?P<fmt2>{formats})\b{part}"
             rf"|\b(?:responses?|answers?|replies|reply|output)\s+(?:must|should|will|has\s+to|needs?\s+to)\s+be\s+"
             rf"(?:(?:a|an|valid|only|raw|in|formatted\s+as|written\s+in|strictly|pure)\s+)*(?P<fmt3>{formats})\b{part}"
             r"|\b(?P<nomd>without|no)\s+(?:any\s+)?markdown\b", i),
-        "length": re.compile(
+        "length": lazy(
             rf"\b(?:(?P<most>at\s+most|no\s+more\s+than|not\s+more\s+than|fewer\s+than|less\s+than|under|below|"
             rf"maximum(?:\s+of)?|a\s+maximum\s+of|max\.?|up\s+to|within|limited\s+to|exceed(?:ing)?)\s+"
             rf"|(?P<least>at\s+least|no\s+fewer\s+than|no\s+less\s+than|more\s+than|over|minimum(?:\s+of)?|"
@@ -141,51 +142,51 @@ def _grammar() -> dict[str, re.Pattern[str]]:
             rf"|(?P<low3>{number})\s+(?:or|to)\s+|(?P<low2>\d+)\s*[-\u2013]\s*"
             rf"|(?P<bare>in|to|of|with|exactly|about|around|approximately|roughly)\s+(?:(?:a|one|only|just)\s+)?)?"
             rf"(?P<n>{number})(?:\s+or\s+(?P<more>more|fewer|less))?[\s-]+(?P<unit>{units})\b", i),
-        "quality": re.compile(
+        "quality": lazy(
             rf"\b(?:be|stay|remain|keep\s+(?:it|things|(?:your\s+|all\s+|the\s+)?(?:{responses}|writing)))\s+"
             rf"(?:[\w-]+,?\s+(?:and\s+)?){{0,2}}?(?P<q>{quality})\b"
             rf"|\b(?P<q2>{quality})\s+(?:and\s+[\w-]+\s+)?(?:{responses})\b", i),
-        "case": re.compile(r"\b(?:in|using|use|with)\s+(?:all\s+)?(?P<case>upper\s*-?case|lower\s*-?case|all\s+caps|"
+        "case": lazy(r"\b(?:in|using|use|with)\s+(?:all\s+)?(?P<case>upper\s*-?case|lower\s*-?case|all\s+caps|"
                            r"caps|capital\s+letters|capitals|small\s+letters)\b", i),
-        "tone": re.compile(rf"\b(?P<tone>{tones}),?\s+(?:(?:and\s+)?[\w-]+\s+)?(?:tone|register|style|language|voice|"
+        "tone": lazy(rf"\b(?P<tone>{tones}),?\s+(?:(?:and\s+)?[\w-]+\s+)?(?:tone|register|style|language|voice|"
                            rf"manner|way|wording)\b"
                            rf"|\b(?:be|stay|sound|remain|keep\s+(?:it|things|the\s+tone))\s+(?:(?:very|"
                            rf"polite|professional|friendly|strictly|always)\s+(?:and\s+)?)*(?P<tone2>{tones})\b", i),
-        "emoji": re.compile(r"\b(?:(?P<no>no|without|zero)\s+(?:any\s+)?|(?:use|using|include|including|add|adding|"
+        "emoji": lazy(r"\b(?:(?P<no>no|without|zero)\s+(?:any\s+)?|(?:use|using|include|including|add|adding|"
                             r"insert|sprinkle|put|avoid)\s+"
                             r"(?:(?:any|the|some|appropriate|relevant|a\s+few|an?|lots\s+of|"
                             r"plenty\s+of)\s+)*(?:[a-z-]+\s+)?)(?:emojis?|emoticons?)\b", i),
-        "links": re.compile(r"\b(?:(?P<no>no|without)\s+(?:any\s+)?|(?:include|add|provide|insert|give|use|return)\s+"
+        "links": lazy(r"\b(?:(?P<no>no|without)\s+(?:any\s+)?|(?:include|add|provide|insert|give|use|return)\s+"
                             r"(?:(?:a|any|the|relevant|all|clickable)\s+)*)(?:links?|urls?|hyperlinks?)\b"
                             r"(?!\s+(?:to|from|for|of|that|which|about|in|on|only|unless|except)\b)", i),
-        "tool": re.compile(r"\b(?:call|use|invoke|run)\s+(?:(?:the|any|a)\s+)?(?:(?P<tools>tools|functions|"
+        "tool": lazy(r"\b(?:call|use|invoke|run)\s+(?:(?:the|any|a)\s+)?(?:(?P<tools>tools|functions|"
                            r"tool\s+calls|function\s+calls)\b|`?(?P<name>[\w.-]+)`?\s+(?:tool|function)\b)", i),
         # "you are to ...", "you are allowed to ...": an order or a permission, not an identity
-        "persona": re.compile(r"^(?:you\s+are|your\s+name\s+is)\s+(?!to\b|not\b|in\b|going\b|now\b|no\b|also\b|"
+        "persona": lazy(r"^(?:you\s+are|your\s+name\s+is)\s+(?!to\b|not\b|in\b|going\b|now\b|no\b|also\b|"
                               r"allowed|able|expected|required|encouraged|free|welcome|responsible|forbidden|"
                               r"prohibited|"
                               r"permitted|being|given|provided|tasked|asked|an?\s+expert\s+(?:at|in)\b)"
                               r"(?P<who>(?:(?!\s+and\s+you\b)[^,.;:!?\n\x00]){2,80})", i),
-        "topic": re.compile(r"\b(?P<verb>discuss|mention|talk\s+about|reveal|provide|share|disclose|comment\s+on|"
+        "topic": lazy(r"\b(?P<verb>discuss|mention|talk\s+about|reveal|provide|share|disclose|comment\s+on|"
                             r"quote|compare|offer|give)\s+(?P<np>[^.;:!?\n\x00]{2,100})", i),
     }
 
 
 # --- sentences and conditions -----------------------------------------------------------------
 
-_BREAK = re.compile(r"[.!?](?=[\"'\u201d\u2019)\]]*(?:\s|$))|;|\n[ \t]*\n"
+_BREAK = lazy(r"[.!?](?=[\"'\u201d\u2019)\]]*(?:\s|$))|;|\n[ \t]*\n"
                     r"|\n(?=[ \t]*(?:[-*+>#|]|\d+[.)]|[A-Z<\x00*_]))")
-_ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|vs|cf|approx|no|dr|mr|mrs|ms)$", re.IGNORECASE)
-_LEAD = re.compile(r"[\s\x00]*(?:(?:[-*+>|]|#+)\s+|\d+[.)]\s*)?(?:\*\*[^*\n]{0,60}\*\*:?\s*)?")
-_QUOTED = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”|«[^»\n]*»")
+_ABBREVIATION = lazy(r"\b(?:e\.g|i\.e|etc|vs|cf|approx|no|dr|mr|mrs|ms)$", re.IGNORECASE)
+_LEAD = lazy(r"[\s\x00]*(?:(?:[-*+>|]|#+)\s+|\d+[.)]\s*)?(?:\*\*[^*\n]{0,60}\*\*:?\s*)?")
+_QUOTED = lazy(r"\"[^\"\n]*\"|“[^”\n]*”|«[^»\n]*»")
 # "Example:" up to the next blank line; a transcript line ("User: hi", "Q: ...")
-_EXAMPLE_LINE = re.compile(r"^[ \t#*>-]*(?:for\s+)?(?:examples?|e\.g\.|samples?|demo)\b[^\n:]{0,20}:[^\n]*"
+_EXAMPLE_LINE = lazy(r"^[ \t#*>-]*(?:for\s+)?(?:examples?|e\.g\.|samples?|demo)\b[^\n:]{0,20}:[^\n]*"
                            r"(?:\n(?![ \t]*\n)[^\n]*)*"
                            r"|^[ \t#*>-]*(?:input|output|user|assistant|human|ai|customer|agent|bot|q|a)[ \t]*:[ \t]*"
                            r"\S[^\n]*", re.IGNORECASE | re.MULTILINE)
-_ENGLISH = re.compile(r"\b(?:the|a|an|in|to|of|you|your|and|or|with|for|is|are|be|not|never|always|do)\b",
+_ENGLISH = lazy(r"\b(?:the|a|an|in|to|of|you|your|and|or|with|for|is|are|be|not|never|always|do)\b",
                       re.IGNORECASE)
-_CONCESSIVE = re.compile(r"[,\s]*\b(?:even\s+(?:if|when|though)|while|whilst|regardless\s+of|no\s+matter)\b[^,]*,?",
+_CONCESSIVE = lazy(r"[,\s]*\b(?:even\s+(?:if|when|though)|while|whilst|regardless\s+of|no\s+matter)\b[^,]*,?",
                          re.IGNORECASE)
 _CONDITION_KEYWORD = (r"(?:if|when|whenever|unless|except|otherwise|in\s+case|only\s+if|as\s+long\s+as|until|before|"
                       r"after|once|where\s+(?:possible|appropriate|applicable|relevant|needed|necessary|helpful|useful|"
@@ -194,36 +195,36 @@ _CONDITION_KEYWORD = (r"(?:if|when|whenever|unless|except|otherwise|in\s+case|on
                       r"messages?|problems?|users?|customers?)\b|for\s+\w+ing\b|during\b|"
                       r"(?:in|at|for)\s+(?:the\s+|this\s+|each\s+)?(?:[\w-]+\s+){0,2}?"
                       r"(?:step|stage|phase|mode|turn|round)s?\b)")
-_LEADING_CONDITION = re.compile(rf"^(?:{_CONDITION_KEYWORD}|(?:for|in|on|with|during)\s+(?=[^,\n]{{1,40}},))"
+_LEADING_CONDITION = lazy(rf"^(?:{_CONDITION_KEYWORD}|(?:for|in|on|with|during)\s+(?=[^,\n]{{1,40}},))"
                                 rf"(?:[^,]*,|[^,]*?(?=\s(?:always|never|answer|respond|"
                                 rf"reply|write|use|give|keep|be|do|don't|you)\b)|\s*$)", re.IGNORECASE)
-_TRAILING_CONDITION = re.compile(rf"[,\s]+\b{_CONDITION_KEYWORD}.*$", re.IGNORECASE | re.DOTALL)
+_TRAILING_CONDITION = lazy(rf"[,\s]+\b{_CONDITION_KEYWORD}.*$", re.IGNORECASE | re.DOTALL)
 _CONDITION_WORDS = {"when": "if", "whenever": "if", "once": "if", "the": "", "a": "", "an": ""}
 
 
 # "do not call tools for small talk", "use a formal tone in e-mails": a qualifier after the slot
 # phrase scopes the directive like a condition ("for each section" does not)
-_QUALIFIER = re.compile(r"(?:(?!\b(?:and|but|or)\b)[^.;:!?,])*?(?P<scope>\b(?:for(?!\s+(?:each|every|all|any)\b)|on|"
+_QUALIFIER = lazy(r"(?:(?!\b(?:and|but|or)\b)[^.;:!?,])*?(?P<scope>\b(?:for(?!\s+(?:each|every|all|any)\b)|on|"
                         r"during|inside|within|when|while|that|which|without|unless|except)\b|\bin\s+(?!(?:your\s+|"
                         r"the\s+|any\s+|all\s+|every\s+|each\s+)?(?:answers?|responses?|replies|output|messages?)\b))"
                         r"(?:(?!\b(?:and|but|or)\b)[^.;:!?,])*", re.IGNORECASE)
-_PURPOSE = re.compile(r"(?:(?!\b(?:and|but|or)\b)[^.;:!?,])*?(?P<scope>\bto\b)(?:(?!\b(?:and|but|or)\b)[^.;:!?,])*",
+_PURPOSE = lazy(r"(?:(?!\b(?:and|but|or)\b)[^.;:!?,])*?(?P<scope>\bto\b)(?:(?!\b(?:and|but|or)\b)[^.;:!?,])*",
                       re.IGNORECASE)  # "do not use tools to browse": only a prohibition is scoped by its purpose
-_BLOCK = re.compile(r"\{%-?\s*(?P<jinja>if|elif|else|endif|unless|endunless)\b[^%]*%\}"
+_BLOCK = lazy(r"\{%-?\s*(?P<jinja>if|elif|else|endif|unless|endunless)\b[^%]*%\}"
                     r"|\{\{~?\s*(?P<handlebars>#if|#unless|else|/if|/unless)\b[^}]*\}\}", re.IGNORECASE)
-_IDENTIFIER = re.compile(r"`[\w.-]+`")
-_BOUNDARY = re.compile(r"[,;]|\b(?:and|but)\b")
+_IDENTIFIER = lazy(r"`[\w.-]+`")
+_BOUNDARY = lazy(r"[,;]|\b(?:and|but)\b")
 # "use Markdown inside the summary field": the format of a part of the answer
-_PART = re.compile(r"\b(?:inside|within|in|for|of)\s+(?:the\s+|each\s+|every\s+|a\s+|an\s+|its\s+)?"
+_PART = lazy(r"\b(?:inside|within|in|for|of)\s+(?:the\s+|each\s+|every\s+|a\s+|an\s+|its\s+)?"
                    r"(?:[\w\x00'\"-]+\s+)?"
                    r"(?:fields?|strings?|values?|keys?|propert(?:y|ies)|cells?|columns?|attributes?|comments?|"
                    r"blocks?|parameters?|arguments?)\b", re.IGNORECASE)
 # a heading that scopes what follows it ("## Step 2", "### When the user is angry") or shows examples
-_HEADING = re.compile(r"^[ \t]*(?:(?P<hashes>#{1,6})[ \t]+(?P<title>[^\n]+?)|\*\*(?P<bold>[^*\n]{1,80})\*\*:?)"
+_HEADING = lazy(r"^[ \t]*(?:(?P<hashes>#{1,6})[ \t]+(?P<title>[^\n]+?)|\*\*(?P<bold>[^*\n]{1,80})\*\*:?)"
                       r"[ \t]*$", re.MULTILINE)
-_SCOPE_TITLE = re.compile(r"\b(?:step|stage|phase|mode|case|scenario|when|if|unless|during|for\s+\w+)\b"
+_SCOPE_TITLE = lazy(r"\b(?:step|stage|phase|mode|case|scenario|when|if|unless|during|for\s+\w+)\b"
                           r"|(?:questions|requests|tasks|issues)\W*$", re.IGNORECASE)
-_EXAMPLE_TITLE = re.compile(r"\b(?:examples?|samples?|demonstrations?|few[- ]shots?|transcripts?)\b", re.IGNORECASE)
+_EXAMPLE_TITLE = lazy(r"\b(?:examples?|samples?|demonstrations?|few[- ]shots?|transcripts?)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -414,7 +415,7 @@ def _synonyms() -> list[tuple[str, re.Pattern[str]]]:
         entries = [entry.strip().lower() for entry in line.split(",") if entry.strip()]
         phrases = [entry for entry in entries if " " in entry]
         if phrases:
-            groups.append((entries[0].replace(" ", "_"), re.compile(rf"(?<![\w])(?:{_alternation(phrases)})(?![\w])")))
+            groups.append((entries[0].replace(" ", "_"), lazy(rf"(?<![\w])(?:{_alternation(phrases)})(?![\w])")))
     return groups
 
 
@@ -429,26 +430,58 @@ def _stem_synonyms() -> dict[str, str]:
     return folded
 
 
+@cache
+def _slot_words() -> dict[str, tuple[str, ...]]:
+    """Per slot pattern of `_grammar`, words one of which every match contains: a clause (in
+    ASCII, where case-insensitive matching is `str.lower`) without any is not searched for it.
+    A phrase of the lexicons is matched whole, so each of its words (the longest is taken) is in
+    every match of it."""
+
+    def longest(phrases: list[str]) -> tuple[str, ...]:
+        return tuple(sorted({max(phrase.split(), key=len).lower() for phrase in phrases if phrase.split()}))
+
+    return {
+        "language": (*longest(list(_lines("directives-languages.txt"))), "language"),
+        "format": (*longest(list(_pairs("formats"))), "markdown"),
+        "length": longest(list(_pairs("length-units"))),
+        "quality": longest(_words("concise") + _words("detailed")),
+        "case": ("upper", "lower", "caps", "capital", "small"),
+        "tone": longest(_words("tone-formal") + _words("tone-casual")),
+        "emoji": ("emoji", "emoticon"),
+        "links": ("link", "url"),
+        "tool": ("tool", "function"),
+        "topic": ("discuss", "mention", "talk", "reveal", "provide", "share", "disclose", "comment", "quote",
+                  "compare", "offer", "give"),
+    }
+
+
 def _slots(body: str) -> Iterator[tuple[str, Value, tuple[int, int], str | None]]:
     """(slot, value, where the phrase is, polarity forced by the phrase itself)."""
     grammar = _grammar()
+    lower = body.lower() if body.isascii() else None  # None: no prefilter (see `_slot_words`)
+    needed = _slot_words()
+
+    def may(slot: str) -> bool:
+        return lower is None or any(word in lower for word in needed[slot])
+
     persona = grammar["persona"].match(body.lstrip(" ,"))
     if persona:
         who = " ".join(persona.group("who").lower().split())
         if who:
             yield "persona", who, (0, 0), "must"
-    languages = [found for found in grammar["language"].finditer(body) if _about_response(body, found.start())]
+    languages = [found for found in grammar["language"].finditer(body) if _about_response(body, found.start())] \
+        if may("language") else []
     if len(languages) == 1:  # "in English or French" is a choice, not a rule
         found = languages[0]
         name = found.group("lang") or found.group("lang2")
         yield "language", " ".join(name.lower().split()) if name else "USER_LANGUAGE", found.span(), None
-    for found in grammar["format"].finditer(body):
+    for found in grammar["format"].finditer(body) if may("format") else ():
         if found.group("nomd"):
             yield "format", "markdown", found.span(), "must_not"
         elif (_about_response(body, found.start()) or found.group("fmt3")) and not _PART.search(body, found.end()):
             name = found.group("fmt") or found.group("fmt2") or found.group("fmt3")
             yield "format", _pairs("formats")[" ".join(name.lower().split())], found.span(), None
-    lengths = [found for found in grammar["length"].finditer(body)]
+    lengths = list(grammar["length"].finditer(body)) if may("length") else []
     # "each bullet under 20 words" bounds a part; "every answer under 100 words" is the response
     if lengths and not re.search(r"\b(?:each|per|every)\s+(?!(?:answer|response|reply|replies|message|output)s?\b)",
                                  body, re.IGNORECASE):
@@ -456,27 +489,27 @@ def _slots(body: str) -> Iterator[tuple[str, Value, tuple[int, int], str | None]
         if len(lengths) == 1 and _about_response(body, found.start()):
             yield "length", _length(found), found.span(), None
     elif not lengths:
-        quality = grammar["quality"].search(body)
+        quality = grammar["quality"].search(body) if may("quality") else None
         if quality and _about_response(body, quality.start()):
             word = (quality.group("q") or quality.group("q2")).lower()
             yield "length", "concise" if word in _words("concise") else "detailed", quality.span(), None
-    for found in grammar["case"].finditer(body):
+    for found in grammar["case"].finditer(body) if may("case") else ():
         if _about_response(body, found.start()):
             word = found.group("case").lower()
             yield "case", "lower" if word.startswith(("lower", "small")) else "upper", found.span(), None
-    for found in grammar["tone"].finditer(body):
+    for found in grammar["tone"].finditer(body) if may("tone") else ():
         word = (found.group("tone") or found.group("tone2")).lower()
         yield "tone", "formal" if word in _words("tone-formal") else "casual", found.span(), None
-    for found in grammar["emoji"].finditer(body):
+    for found in grammar["emoji"].finditer(body) if may("emoji") else ():
         yield "emoji", "emoji", found.span(), "must_not" if found.group("no") else None
-    for found in grammar["links"].finditer(body):
+    for found in grammar["links"].finditer(body) if may("links") else ():
         yield "links", "links", found.span(), "must_not" if found.group("no") else None
-    for found in grammar["tool"].finditer(body):
+    for found in grammar["tool"].finditer(body) if may("tool") else ():
         name = found.group("name")
         if name and name.lower() in _words("tool-non-names"):
             continue
         yield "tool-use", "tools" if found.group("tools") else (name or "").lower(), found.span(), None
-    for found in grammar["topic"].finditer(body):
+    for found in grammar["topic"].finditer(body) if may("topic") else ():
         phrase = re.split(r"\b(?:unless|except|if|when|because|since|so\s+that|in\s+order|even|but|and\s+(?:then|"
                           r"always|never|do)|to\s+(?:the|a|any)\s+(?:user|customer)s?)\b|\s[-\u2013\u2014]\s",
                           found.group("np"), maxsplit=1, flags=re.IGNORECASE)[0]
@@ -497,6 +530,10 @@ def directives(document: Document) -> list[Directive]:
         code = tuple((start, end) for start, end in item.inline_code
                      if not _IDENTIFIER.fullmatch(item.text.value, start, end))  # `read_file` names a tool
         value = item.masked(item.tags, item.comments, item.fences, code, item.examples)
+        windows = analysed_windows(value)
+        if len(windows) > 1:  # a long text: only its opening and closing stretches are read
+            (_, head), (tail, _) = windows
+            value = value[:head] + mask_text(value[head:tail]) + value[tail:]
         value = _EXAMPLE_LINE.sub(lambda match: re.sub(r"[^\n]", MASK, match.group()), value)
         value = _QUOTED.sub(lambda match: MASK * len(match.group()), value).replace("\u2019", "'")  # one apostrophe
         branches = _branches(item.text.value)

@@ -240,11 +240,14 @@ def _candidates(name: str) -> list[str]:
 
 @cache
 def _registry_data() -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
-    from ruamel.yaml import YAML
+    from promptlint.registry import cached_package_yaml  # parsed once per installation, not per run
 
-    text = resources.files("promptlint").joinpath("models.yaml").read_text("utf-8")
-    data = YAML(typ="safe", pure=True).load(text)
-    return dict(data["providers"]), list(data["models"])
+    def shaped(data: list[Any]) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+        [registry] = data
+        return dict(registry["providers"]), list(registry["models"])
+
+    return shaped(cached_package_yaml(lambda: [("models.yaml", resources.files("promptlint").joinpath("models.yaml")
+                                                .read_bytes())], "models", shaped))
 
 
 @cache

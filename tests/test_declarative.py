@@ -615,3 +615,28 @@ def test_validated_rule_from_yaml_runs(tmp_path: Path) -> None:
     messages = [finding.message for finding in declarative_check(document, CheckContext(rule, {}))]
     assert messages[0] == "parameter 'city' of 'book_trip' (mark): MARK city"
     assert len(messages) == len(PARAMETERS) - 1
+
+
+def test_a_catastrophic_pattern_times_out_as_a_finding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rule pack's pattern that backtracks exponentially is stopped and reported, not a hang."""
+    import time
+
+    from promptlint import declarative
+
+    monkeypatch.setattr(declarative, "PATTERN_TIMEOUT", 0.2)
+    data = {"id": "XX102", "name": "runs-of-a", "family": "injection", "severity": "warning", "summary": "Runs.",
+            "description": "d", "fix-hint": "f", "given": ["message.text"],
+            "match": {"any": [{"id": "fine", "regex": "b$"}, {"id": "runs", "regex": "(a|aa)+$"},
+                              {"id": "later", "regex": "^a"}]}}
+    validate_definition(data, "test")
+    rule = rule_from_mapping(data, "test")
+    document = write(tmp_path, "p.prompt.yaml", "id: p\nversion: 1.0.0\nmessages:\n  - role: system\n"
+                     f"    content: {'a' * 60}b\n")
+    started = time.monotonic()
+    findings = list(declarative_check(document, CheckContext(rule, {})))
+    assert time.monotonic() - started < 5
+    messages = [finding.message for finding in findings]
+    assert messages[0] == "Runs."  # the patterns before it ran
+    assert "pattern 'runs' timed out after 0.2 s" in messages[1]
+    assert "backtracks catastrophically" in messages[1] and "not fully checked" in messages[1]
+    assert messages[2:] == ["Runs."]  # and the ones after it too

@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from promptlint.checks import lazy
 from promptlint.checks.document_strings import DocumentString, document_strings
 from promptlint.checks.secrets import sensitive_spans
 from promptlint.context import CheckContext
@@ -48,20 +49,20 @@ HOST_MACHINE = {"host.docker.internal": "the Docker host", "gateway.docker.inter
                 "10.0.2.2": "the virtual machine's host (QEMU, VirtualBox, Android emulator)"}
 _SUFFIX = "|".join(re.escape(suffix) for suffix, _reason in INTERNAL_SUFFIXES)
 
-URL = re.compile(
+URL = lazy(
     r"\b[A-Za-z][A-Za-z0-9+.-]*://(?:[^\s/@\"'`<>]*@)?(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s/:?#\"'`<>\[\](){}|\\,;]+)"
     r"(?::(?P<port>\d{1,5}))?[^\s\"'`<>]*")
 _HOST_MACHINE = "|".join(re.escape(host) for host in HOST_MACHINE)
-LOOPBACK_PORT = re.compile(
+LOOPBACK_PORT = lazy(
     rf"(?<![\w.:/@-])(?P<host>localhost|127(?:\.\d{{1,3}}){{3}}|\[::1\]|{_HOST_MACHINE}):(?P<port>\d{{1,5}})(?!\w)")
-HOST = re.compile(
+HOST = lazy(
     rf"(?<![\w.@/$-])(?P<host>(?:[A-Za-z0-9](?:[A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?\.)+(?:{_SUFFIX}))"
     r"(?::(?P<port>\d{1,5}))?(?![\w-]|\.[A-Za-z0-9]|\()")
-IPV4 = re.compile(r"(?<![\w.:/-])(?P<host>\d{1,3}(?:\.\d{1,3}){3})(?::(?P<port>\d{1,5}))?(?![\w]|\.\d|/\d)")
-IPV6 = re.compile(r"(?i)(?<![\w:])(?P<host>f[cd][0-9a-f]{2}:[0-9a-f:]*[0-9a-f])(?![\w:]|/\d)")
-PLACEHOLDER_HOST = re.compile(r"(?i)(?:^|[.-])(?:example|your|placeholder)(?:[.-]|$)|xxx")
-_VERSION_BEFORE = re.compile(r"(?i)\b(?:version|release|build|v)\s*\Z")
-_IMPORT = re.compile(r"[ \t]*(?:from|import)[ \t]+")  # a module path, as the line's import statement
+IPV4 = lazy(r"(?<![\w.:/-])(?P<host>\d{1,3}(?:\.\d{1,3}){3})(?::(?P<port>\d{1,5}))?(?![\w]|\.\d|/\d)")
+IPV6 = lazy(r"(?i)(?<![\w:])(?P<host>f[cd][0-9a-f]{2}:[0-9a-f:]*[0-9a-f])(?![\w:]|/\d)")
+PLACEHOLDER_HOST = lazy(r"(?i)(?:^|[.-])(?:example|your|placeholder)(?:[.-]|$)|xxx")
+_VERSION_BEFORE = lazy(r"(?i)\b(?:version|release|build|v)\s*\Z")
+_IMPORT = lazy(r"[ \t]*(?:from|import)[ \t]+")  # a module path, as the line's import statement
 _TRAILING = ".,;:!?)]}>*_"
 
 

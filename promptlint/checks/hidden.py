@@ -20,6 +20,7 @@ from itertools import pairwise
 
 import regex
 
+from promptlint.checks import lazy_regex
 from promptlint.context import CheckContext
 from promptlint.findings import Applicability, Edit, Finding, Fix, Related, Severity
 from promptlint.model import Document, Node, SourceFile, Span, Text
@@ -29,25 +30,25 @@ from promptlint.positions import PromptText, prompt_texts
 
 # Everything any of PL120-PL123 may report: format controls, default-ignorables (they render as
 # nothing), private use and unassigned code points (the `regex` module's Unicode version).
-CANDIDATE = regex.compile(r"[\p{Cf}\p{Default_Ignorable_Code_Point}\p{Co}\p{Cn}]")
+CANDIDATE = lazy_regex(r"[\p{Cf}\p{Default_Ignorable_Code_Point}\p{Co}\p{Cn}]")
 EMBEDDINGS = frozenset("\u202a\u202b\u202c\u202d\u202e")  # LRE RLE PDF LRO RLO
 ISOLATE_OPENERS = frozenset("\u2066\u2067\u2068")  # LRI RLI FSI
 PDI = "\u2069"
 MARKS = frozenset("\u200e\u200f\u061c")  # LRM RLM ALM
 BIDI = EMBEDDINGS | ISOLATE_OPENERS | {PDI} | MARKS
 TAGS = (0xE0000, 0xE007F)
-INVISIBLE = regex.compile(
+INVISIBLE = lazy_regex(
     r"(?V1)[[\p{Cf}\p{Default_Ignorable_Code_Point}]--[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069"
     r"\U000E0000-\U000E007F\p{Cn}\p{Prepended_Concatenation_Mark}]]")  # PCM (U+0600...) are visible
-PRIVATE_OR_UNASSIGNED = regex.compile(r"(?V1)[[\p{Co}\p{Cn}]--[\U000E0000-\U000E007F]]")
-RTL_LETTER = regex.compile(r"(?=\p{L})[\p{Bidi_Class=R}\p{Bidi_Class=AL}]")
-EXTENDED_PICTOGRAPHIC = regex.compile(r"\p{Extended_Pictographic}")
-EMOJI = regex.compile(r"\p{Emoji}")
-EMOJI_MODIFIER = regex.compile(r"\p{Emoji_Modifier}")
+PRIVATE_OR_UNASSIGNED = lazy_regex(r"(?V1)[[\p{Co}\p{Cn}]--[\U000E0000-\U000E007F]]")
+RTL_LETTER = lazy_regex(r"(?=\p{L})[\p{Bidi_Class=R}\p{Bidi_Class=AL}]")
+EXTENDED_PICTOGRAPHIC = lazy_regex(r"\p{Extended_Pictographic}")
+EMOJI = lazy_regex(r"\p{Emoji}")
+EMOJI_MODIFIER = lazy_regex(r"\p{Emoji_Modifier}")
 # bases of standardized variation sequences other than emoji: CJK ideographs, maths symbols, ...
-VARIATION_BASE = regex.compile(r"[\p{Ideographic}\p{Sm}\p{scx=Myanmar}\p{scx=Phags_Pa}\p{scx=Manichaean}]")
-IDEOGRAPHIC = regex.compile(r"\p{Ideographic}")
-LETTER_OR_MARK = regex.compile(r"[\p{L}\p{M}]")
+VARIATION_BASE = lazy_regex(r"[\p{Ideographic}\p{Sm}\p{scx=Myanmar}\p{scx=Phags_Pa}\p{scx=Manichaean}]")
+IDEOGRAPHIC = lazy_regex(r"\p{Ideographic}")
+LETTER_OR_MARK = lazy_regex(r"[\p{L}\p{M}]")
 ZWSP, ZWNJ, ZWJ, BOM = "\u200b", "\u200c", "\u200d", "\ufeff"
 # ZWNJ/ZWJ shape letters in cursive and Indic scripts (Persian word breaks, Devanagari half forms)
 JOINING_SCRIPTS = ("Arabic", "Syriac", "Nko", "Mongolian", "Phags_Pa", "Mandaic", "Manichaean", "Psalter_Pahlavi",
@@ -57,10 +58,10 @@ JOINING_SCRIPTS = ("Arabic", "Syriac", "Nko", "Mongolian", "Phags_Pa", "Mandaic"
 # scripts written without spaces, where U+200B marks word boundaries for line breaking
 UNSPACED_SCRIPTS = ("Thai", "Lao", "Khmer", "Myanmar", "Tibetan", "Tai_Tham", "Javanese", "Balinese")
 _SCRIPT_PATTERNS: dict[str, regex.Pattern[str]] = {}
-RGI_FLAG = regex.compile(r"\U0001F3F4[\U000E0030-\U000E0039\U000E0061-\U000E007A]{2,6}\U000E007F")
+RGI_FLAG = lazy_regex(r"\U0001F3F4[\U000E0030-\U000E0039\U000E0061-\U000E007A]{2,6}\U000E007F")
 # escapes a hidden character may be written as: JSON `\u` (a surrogate pair for astral
 # characters) and YAML double-quoted `\x`, `\u`, `\U`
-ESCAPE = regex.compile(r"\\(?:u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|u[0-9a-fA-F]{4}"
+ESCAPE = lazy_regex(r"\\(?:u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|u[0-9a-fA-F]{4}"
                        r"|U[0-9a-fA-F]{8}|x[0-9a-fA-F]{2}|.)")
 EXCERPT_CONTEXT = 24
 SHOWN_HIDDEN = 8
@@ -266,7 +267,7 @@ def _removal(span: Span, place: Place, start: int, end: int, source_text: str, w
     return (Fix(f"remove the {what}", (Edit(span, ""),), applicability),)
 
 
-WORD_CHARACTER = regex.compile(r"[\p{L}\p{M}\p{N}]")
+WORD_CHARACTER = lazy_regex(r"[\p{L}\p{M}\p{N}]")
 SENTENCE_END = frozenset(".!;)\"'")
 
 
@@ -540,8 +541,8 @@ CONFUSABLES = _table(
     "0049 l, 0031 l, 007C l, 0030 O"
 )
 ASCII_SEQUENCES = (("rn", "m"), ("vv", "w"))
-DEFAULT_IGNORABLE = regex.compile(r"\p{Default_Ignorable_Code_Point}")
-COMMON_OR_INHERITED = regex.compile(r"[\p{sc=Common}\p{sc=Inherited}]")
+DEFAULT_IGNORABLE = lazy_regex(r"\p{Default_Ignorable_Code_Point}")
+COMMON_OR_INHERITED = lazy_regex(r"[\p{sc=Common}\p{sc=Inherited}]")
 # UAX #31 Recommended scripts, then scripts whose letters pass for Latin ones
 RECOMMENDED = ("Latin", "Arabic", "Armenian", "Bengali", "Bopomofo", "Cyrillic", "Devanagari", "Ethiopic",
                "Georgian", "Greek", "Gujarati", "Gurmukhi", "Han", "Hangul", "Hebrew", "Hiragana", "Kannada",
@@ -743,23 +744,23 @@ def confusable_identifier(document: Document, context: CheckContext) -> Iterator
 
 # --- PL125 hidden-markup ------------------------------------------------------------------------
 
-HTML_COMMENT = regex.compile(r"<!--(?P<body>.*?)(?:-->|\Z)", regex.S)
-MARKDOWN_COMMENT = regex.compile(r"(?m)^[ ]{0,3}\[[^\]\n]*\]:[ \t]*(?:#|<>)[ \t]*"
+HTML_COMMENT = lazy_regex(r"<!--(?P<body>.*?)(?:-->|\Z)", regex.S)
+MARKDOWN_COMMENT = lazy_regex(r"(?m)^[ ]{0,3}\[[^\]\n]*\]:[ \t]*(?:#|<>)[ \t]*"
                                  r"(?P<body>\([^\n]*\)|\"[^\n]*\"|'[^\n]*')[ \t]*$")
-HIDDEN_STYLE = regex.compile(
+HIDDEN_STYLE = lazy_regex(
     r"(?i)<[a-z][\w-]*\b[^<>]*?\bstyle\s*=\s*(?P<quote>[\"'])(?P<body>(?:(?!(?P=quote))[^<>])*?"
     r"(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0+(?:\.0+)?(?:px|pt|em|rem|%)?\s*(?:;|(?P=quote))"
     r"|opacity\s*:\s*0+(?:\.0+)?\s*(?:;|(?P=quote))|(?<![-\w])color\s*:\s*(?:#fff(?:fff)?\b|white\b|transparent\b))"
     r"[^<>]*?)>")
-HIDDEN_ATTRIBUTE = regex.compile(r"(?i)<[a-z][\w-]*\b[^<>]*?\shidden(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|\w+))?\s*/?>")
+HIDDEN_ATTRIBUTE = lazy_regex(r"(?i)<[a-z][\w-]*\b[^<>]*?\shidden(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|\w+))?\s*/?>")
 # `<!-- prettier-ignore -->`, `<!-- markdownlint-disable MD033 -->`: a name for a tool, no prose
-TOOL_DIRECTIVE = regex.compile(r"\s*[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)*(?:\s*[:=]\s*|\s+)?"
+TOOL_DIRECTIVE = lazy_regex(r"\s*[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)*(?:\s*[:=]\s*|\s+)?"
                                r"(?:[A-Za-z]*[0-9][\w@.]*(?:\s*,\s*|\s+)?)*\s*")
-OUR_DIRECTIVE = regex.compile(r"promptlint:\s*disable(?:-file)?\s*=")
-FENCE = regex.compile(r"(?ms)^[ ]{0,3}(?P<fence>`{3,}|~{3,})[^\n]*\n.*?(?:^[ ]{0,3}(?P=fence)[`~]*[ \t]*$|\Z)")
-INLINE_CODE = regex.compile(r"(?s)(?<!`)(?P<ticks>`+)(?!`)(?:(?!\n[ \t]*\n).)+?(?<!`)(?P=ticks)(?!`)")
+OUR_DIRECTIVE = lazy_regex(r"promptlint:\s*disable(?:-file)?\s*=")
+FENCE = lazy_regex(r"(?ms)^[ ]{0,3}(?P<fence>`{3,}|~{3,})[^\n]*\n.*?(?:^[ ]{0,3}(?P=fence)[`~]*[ \t]*$|\Z)")
+INLINE_CODE = lazy_regex(r"(?s)(?<!`)(?P<ticks>`+)(?!`)(?:(?!\n[ \t]*\n).)+?(?<!`)(?P=ticks)(?!`)")
 # What instructions to a model look like, for escalating hidden text that carries them.
-INSTRUCTION = regex.compile(
+INSTRUCTION = lazy_regex(
     r"(?i)\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+)?(?:of\s+)?(?:the\s+|your\s+)?"
     r"(?:previous|prior|above|earlier|preceding|system|original)\s+(?:[a-z]+\s+){0,2}?"
     r"(?:instructions?|prompts?|directions|rules|guidelines|guidance|context)"
@@ -767,9 +768,9 @@ INSTRUCTION = regex.compile(
     r"|\b(?:do\s+not|don'?t|never)\s+(?:tell|inform|mention|reveal|show|alert|notify)\b.{0,40}?\b(?:the\s+)?users?\b"
     r"|\byou\s+are\s+now\b|\bnew\s+instructions\s*:"
     r"|\b(?:reveal|print|output|repeat|leak)\b.{0,30}\bsystem\s+prompt", regex.S)
-SENSITIVE_PATH = regex.compile(r"~/\.ssh\b|\bid_rsa\b|\.aws/credentials|/etc/passwd|/etc/shadow")
+SENSITIVE_PATH = lazy_regex(r"~/\.ssh\b|\bid_rsa\b|\.aws/credentials|/etc/passwd|/etc/shadow")
 # a download piped into a shell: the classic payload of a poisoned install step
-SHELL = regex.compile(r"\b(?:curl|wget)\b[^\n]{0,120}?\|\s*(?:sudo\s+)?(?:ba|z)?sh\b|\b(?:ba|z)?sh\s+-c\b"
+SHELL = lazy_regex(r"\b(?:curl|wget)\b[^\n]{0,120}?\|\s*(?:sudo\s+)?(?:ba|z)?sh\b|\b(?:ba|z)?sh\s+-c\b"
                       r"|\b(?:curl|wget)\b[^\n]{0,120}?https?://")
 
 
@@ -847,10 +848,10 @@ def hidden_markup(document: Document, context: CheckContext) -> Iterator[Finding
 
 # --- PL126 encoded-payload ----------------------------------------------------------------------
 
-BASE64_RUN = regex.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{64,}={0,2}(?![A-Za-z0-9+/=_-])")
-HEX_RUN = regex.compile(r"(?<![0-9A-Za-z])(?:[0-9A-Fa-f]{2}){32,}(?![0-9A-Za-z])")
-DATA_URI = regex.compile(r"(?i)data:[\w.+-]+/[\w.+-]+(?:;[\w=.-]+)*,\s*$")
-PEM = regex.compile(r"-----BEGIN [A-Z0-9 ]+-----.*?(?:-----END [A-Z0-9 ]+-----|\Z)", regex.S)
+BASE64_RUN = lazy_regex(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{64,}={0,2}(?![A-Za-z0-9+/=_-])")
+HEX_RUN = lazy_regex(r"(?<![0-9A-Za-z])(?:[0-9A-Fa-f]{2}){32,}(?![0-9A-Za-z])")
+DATA_URI = lazy_regex(r"(?i)data:[\w.+-]+/[\w.+-]+(?:;[\w=.-]+)*,\s*$")
+PEM = lazy_regex(r"-----BEGIN [A-Z0-9 ]+-----.*?(?:-----END [A-Z0-9 ]+-----|\Z)", regex.S)
 PRINTABLE_SHARE = 0.8
 
 

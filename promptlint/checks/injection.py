@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from promptlint.checks import lazy
 from promptlint.context import CheckContext
 from promptlint.findings import Finding, Severity
 from promptlint.model import Document, Message, VariableUse
@@ -13,8 +14,8 @@ from promptlint.positions import message_position
 from promptlint.trust import Emission, Trust, trust_analysis
 
 LOWER: dict[Severity, Severity] = {"error": "warning", "warning": "note", "note": "note"}
-_TEMPLATE_TAG = re.compile(r"\{%.*?%\}|\{#.*?#\}|\{\{\{.*?\}\}\}|\{\{.*?\}\}", re.S)
-_XML_TAG = re.compile(r"<(/?)([A-Za-z][\w.:-]*)(?:\s[^<>]*)?(/?)>")
+_TEMPLATE_TAG = lazy(r"\{%.*?%\}|\{#.*?#\}|\{\{\{.*?\}\}\}|\{\{.*?\}\}", re.S)
+_XML_TAG = lazy(r"<(/?)([A-Za-z][\w.:-]*)(?:\s[^<>]*)?(/?)>")
 # formats whose runtime renders the whole body to text and then splits it into messages at role markers
 SPLIT_AFTER_RENDERING = {"prompty": "Prompty splits the rendered body at lines such as `system:`",
                          "dotprompt": "Dotprompt renders without HTML escaping, then splits the text at "

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from promptlint.checks import lazy
 from promptlint.checks.phrases import override_matches, prose
 from promptlint.context import CheckContext
 from promptlint.directives import Directive
@@ -119,7 +120,7 @@ def layer_role_mismatch(document: Document, context: CheckContext) -> Iterator[F
 
 # --- PL302 lower-layer-override-attempt -------------------------------------------------------
 
-_LAYER_TARGETED = tuple(re.compile(pattern, re.IGNORECASE) for pattern in (
+_LAYER_TARGETED = tuple(lazy(pattern, re.IGNORECASE) for pattern in (
     r"\b(?:ignore|disregard|override|overrule|forget|bypass|set\s+aside)\s+(?:all\s+|any\s+)?(?:of\s+)?(?:the\s+)?"
     r"(?:platform|system|base|default|global|parent|higher|upstream|above|previous|earlier|original)(?:['\u2019]s)?\s+"
     r"(?:instructions?|rules|polic(?:y|ies)|guidelines|guardrails|restrictions|constraints|prompt)\b",
@@ -168,13 +169,13 @@ class LayerText:
 
 
 # "Always introduce yourself as Aria", "never use another name": a persona the layers below may not rename
-_FIXED_IDENTITY = re.compile(
+_FIXED_IDENTITY = lazy(
     r"\b(?:always\s+(?:introduce|refer\s+to|present|call)\s+yourself\s+as|(?:never|do\s+not|don't)\s+(?:change|"
     r"use\s+(?:any\s+)?(?:another|other|a\s+different)|adopt\s+(?:any\s+)?(?:another|other|a\s+different)|take\s+on"
     r"\s+(?:another|a\s+different))\s+(?:name|persona|identity)|your\s+(?:name|identity|persona)\s+(?:is\s+)?"
     r"(?:fixed|always|cannot\s+change|must\s+not\s+change|never\s+changes))", re.IGNORECASE)
 # the proper name a persona directive gives the assistant
-_PERSONA_NAME = re.compile(
+_PERSONA_NAME = lazy(
     r"\b(?i:your\s+name\s+is|named|called|introduce\s+yourself\s+as|you\s+are)\s+([A-Z][\w-]+)\b(?!['\u2019]s)"
     r"(?=\s*(?:[,.;:!]|$|\s+(?:the|a|an|and)\b))")
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from promptlint.checks import lazy
 from promptlint.checks.tool_quality import metaschema_errors, schema_nodes
 from promptlint.context import CheckContext
 from promptlint.findings import Finding, Related
@@ -105,7 +106,7 @@ def output_schema_invalid(document: Document, context: CheckContext) -> Iterator
 
 # --- PL241 json-mode-without-json-word --------------------------------------------------------
 
-_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+_TAG = lazy(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 
 
 def _static_text(message: Message, syntax: str) -> str:
@@ -146,20 +147,20 @@ def json_mode_without_json_word(document: Document, context: CheckContext) -> It
 
 _FORMATS = r"(?P<format>markdown|plain[- ]text|xml|csv|yaml|html|prose|a\s+(?:markdown\s+)?table|bullet(?:ed)?\s+" \
            r"(?:points|list)|a\s+bulleted\s+list)"
-_FORMAT_DIRECTIVE = re.compile(
+_FORMAT_DIRECTIVE = lazy(
     rf"(?i)\b(?:respond|reply|answer|output|return|format\s+(?:your|the)\s+(?:answer|response|reply|output)"
     rf"|your\s+(?:answer|response|reply|output)\s+(?:must|should|will)\s+be(?:\s+formatted)?)\s+"
     rf"(?:(?:it|them|everything|your\s+(?:answer|response|reply|output))\s+)?(?:only\s+|always\s+|strictly\s+)?(?:in|as|using|with)\s+{_FORMATS}\b")
-_NEGATION = re.compile(r"(?i)\b(?:not|never|no|without|instead\s+of|avoid|rather\s+than)\b|n't\b")
-_FIELD_CONTEXT = re.compile(r"(?i)\b(?:field|key|property|json|schema|value)\b")
-_FIELD_NAME = re.compile(
+_NEGATION = lazy(r"(?i)\b(?:not|never|no|without|instead\s+of|avoid|rather\s+than)\b|n't\b")
+_FIELD_CONTEXT = lazy(r"(?i)\b(?:field|key|property|json|schema|value)\b")
+_FIELD_NAME = lazy(
     r"(?i)\b(?:field|key|property|include)\s+[`\"'](?P<a>[A-Za-z_][\w.-]{0,63})[`\"']"
     r"|[`\"'](?P<b>[A-Za-z_][\w.-]{0,63})[`\"']\s+(?:field|key|property)\b")
-_OUTPUT_WORDS = re.compile(r"(?i)\b(?:output|respon[sd]\w*|return\w*|json|answer|reply|result|object)\b")
-_OMIT = re.compile(
+_OUTPUT_WORDS = lazy(r"(?i)\b(?:output|respon[sd]\w*|return\w*|json|answer|reply|result|object)\b")
+_OMIT = lazy(
     r"(?i)\b(?:omit|leave\s+out|exclude|do\s+not\s+(?:include|return|output|add)|don't\s+(?:include|return|output|"
     r"add)|never\s+(?:include|return|output|add))\s+(?:the\s+)?[`\"'](?P<name>[A-Za-z_][\w.-]{0,63})[`\"']")
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
+_SENTENCE = lazy(r"[^.!?\n]+[.!?]?")
 
 
 def _schema_properties(schema: Node) -> dict[str, tuple[Node, bool]]:

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from promptlint.checks import lazy
 from promptlint.checks.document_strings import DocumentString, document_strings
 from promptlint.context import CheckContext
 from promptlint.findings import Finding, mask
@@ -22,11 +23,11 @@ from promptlint.model import Document, Span
 
 # --- e-mail addresses ---------------------------------------------------------------------------
 
-EMAIL = re.compile(
+EMAIL = lazy(
     r"(?<![\w.%+$/{}-])(?P<local>[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?)"
     r"@(?P<domain>(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24})(?![\w-]|\.[A-Za-z0-9])")
 # Domains reserved for documentation and testing (RFC 2606, RFC 6761), at any depth.
-RESERVED_EMAIL_DOMAIN = re.compile(r"(?i)(?:^|\.)(?:example\.(?:com|org|net)|example|test|invalid|localhost)$")
+RESERVED_EMAIL_DOMAIN = lazy(r"(?i)(?:^|\.)(?:example\.(?:com|org|net)|example|test|invalid|localhost)$")
 # Mailboxes of a role or a system, not of a person (RFC 2142 and common practice).
 ROLE_MAILBOXES = frozenset({
     "abuse", "admin", "billing", "careers", "compliance", "contact", "enquiries", "feedback", "hello", "help",
@@ -41,7 +42,7 @@ PLACEHOLDER_LOCAL_PARTS = frozenset({
     "bar", "john.doe", "jane.doe", "johndoe", "janedoe", "john.smith", "jane.smith", "alice", "bob",
 })
 # `ssh deploy@build-01.acme.io` names a login, not a mailbox.
-_LOGIN_BEFORE = re.compile(r"\b(?:ssh|scp|sftp|rsync|mosh)\b[^.;:@\n]{0,30}\Z")
+_LOGIN_BEFORE = lazy(r"\b(?:ssh|scp|sftp|rsync|mosh)\b[^.;:@\n]{0,30}\Z")
 # `logo@2x.png` is a file name, not an address.
 FILE_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "js", "mjs", "ts", "tsx", "jsx",
                              "json", "yaml", "yml", "txt", "css", "html", "htm", "xml", "pdf", "zip"})
@@ -80,7 +81,7 @@ TEST_CARDS = frozenset({
     "3056930009020004", "36227206271667", "30569309025904", "38520000023237", "36006666333344",
     "3566002020360505", "3530111333300000", "3566111111111113", "6200000000000005", "6205500000000000004",
 })
-CARD = re.compile(
+CARD = lazy(
     r"(?<![\w.-])(?:\d{13,19}|\d{4}(?P<sep>[ -])\d{4}(?P=sep)\d{4}(?P=sep)\d{1,4}(?:(?P=sep)\d{1,3})?"
     r"|\d{4}(?P<amex>[ -])\d{6}(?P=amex)\d{4,5})(?![\w-]|[.,]\d)")
 
@@ -105,14 +106,24 @@ EXAMPLE_IBANS = frozenset({
     "PL61109010140000071219812874", "SE4550000000058398257466", "DK5000400440116243", "NO9386011117947",
     "FI2112345600000785", "IE29AIBK93115212345678", "PT50000201231234567890154", "LU280019400644750000",
 })
-IBAN = re.compile(r"(?<![A-Za-z0-9])(?P<country>[A-Z]{2})\d{2}(?:[ ]?[A-Z0-9]){11,30}")
+IBAN = lazy(r"(?<![A-Za-z0-9])(?P<country>[A-Z]{2})\d{2}(?:[ ]?[A-Z0-9]){11,30}")
 
 # --- US social security numbers and phones ------------------------------------------------------
 
-SSN = re.compile(r"(?<![\w-])(?P<area>\d{3})-(?P<group>\d{2})-(?P<serial>\d{4})(?![\w-])")
+SSN = lazy(r"(?<![\w-])(?P<area>\d{3})-(?P<group>\d{2})-(?P<serial>\d{4})(?![\w-])")
 # Numbers published as examples (and the Woolworth wallet card's, voided by the SSA).
 EXAMPLE_SSNS = frozenset({"123-45-6789", "078-05-1120", "219-09-9999", "457-55-5462"})
-PHONE = re.compile(r"(?<![\w+])\+\d(?:[ .-]?\(?\d\)?){7,16}(?![\w])")
+_ASCII_DIGIT = lazy(r"[0-9]")
+
+
+def _has_digit(value: str) -> bool:
+    """Whether any character of `value` is a digit (`str.isdigit`), at C speed for ASCII text."""
+    if _ASCII_DIGIT.search(value):
+        return True
+    return not value.isascii() and any(character.isdigit() for character in value)
+
+
+PHONE = lazy(r"(?<![\w+])\+\d(?:[ .-]?\(?\d\)?){7,16}(?![\w])")
 
 
 @dataclass(frozen=True)
@@ -145,7 +156,7 @@ def _in(item: DocumentString) -> Iterator[PersonalData]:
         for match in EMAIL.finditer(value):
             if _personal_email(match, value):
                 yield from hit("an e-mail address", match.start(), match.end())
-    if not any(character.isdigit() for character in value):
+    if not _has_digit(value):
         return
     for match in IBAN.finditer(value):
         end = iban_end(value, match)

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from promptlint.checks import lazy
 from promptlint.context import CheckContext
 from promptlint.findings import Finding
 from promptlint.model import Document, Node, Text
@@ -26,22 +27,29 @@ MASK = "\x00"  # stands for a character a rule must not read; matches no word an
 QUOTE_LENGTH = 80
 _FLAGS = re.IGNORECASE
 
-_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*$", re.MULTILINE)
-_INLINE_CODE = re.compile(r"(?<!`)(`++)[^\n]+?(?<!`)\1(?!`)")  # possessive: a long run of ticks is linear
-_EXAMPLE_TAG = re.compile(r"<(/?)((?:\w+[_-])?examples?(?:[_-]\w+)?)\b[^<>\n]*>", _FLAGS)
+_FENCE = lazy(r"^[ \t]*(`{3,}|~{3,})[^\n]*$", re.MULTILINE)
+_INLINE_CODE = lazy(r"(?<!`)(`++)[^\n]+?(?<!`)\1(?!`)")  # possessive: a long run of ticks is linear
+_EXAMPLE_TAG = lazy(r"<(/?)((?:\w+[_-])?examples?(?:[_-]\w+)?)\b[^<>\n]*>", _FLAGS)
 # A quoted stretch of one line; an apostrophe inside a word (don't) does not close a '...' quote.
-_QUOTED = re.compile(r"""
+_QUOTED = lazy(r"""
     "[^"\n]*" | “[^”\n]*” | \u2018[^\u2019\n]*\u2019 | «[^»\n]*» | „[^“”\n]*[“”] | `[^`\n]*`
     | (?<!\w)'(?:[^'\n]|'(?=\w))*'(?!\w)""", re.VERBOSE)
-_OPENING_QUOTE = re.compile(r"""(?:(?<![\w`'])[`']|["“\u2018«„])[ \t]*$""")  # not a fence, not a possessive
+_OPENING_QUOTE = lazy(r"""(?:(?<![\w`'])[`']|["“\u2018«„])[ \t]*$""")  # not a fence, not a possessive
 # Where a sentence starts: after . ! ? (and closing quotes), at a blank line, a list item or a
 # line that starts with a capital or markup. A line that starts in lower case continues one.
 _UPPER = r"A-Z\u00C0-\u00D6\u00D8-\u00DE\u0391-\u03A9\u0410-\u042F"  # capitals of Latin, Greek, Cyrillic
-_SENTENCE_START = re.compile(rf"""
+_SENTENCE_START = lazy(rf"""
     [.!?;]["'”\u2019)\]]*\s+ | \n\s*\n\s* | \n[ \t]*(?:[-*+>#|]|\d+[.)])\s* | \n[ \t]*(?=[{_UPPER}<\x00*_])
     | <!--\s* | >\s*""", re.VERBOSE)
-_SENTENCE_END = re.compile(rf"[.!?;](?=[\"'”\u2019)\]]*(?:\s|$))|\n\s*\n|\n[ \t]*(?:[-*+>#|]|\d+[.)]|[{_UPPER}<])|-->")
+_SENTENCE_END = lazy(rf"[.!?;](?=[\"'”\u2019)\]]*(?:\s|$))|\n\s*\n|\n[ \t]*(?:[-*+>#|]|\d+[.)]|[{_UPPER}<])|-->")
 SENTENCE_REACH = 300  # characters looked at either side of a match
+# The analyses that read a text sentence by sentence against many patterns (what the prose says
+# about abstaining, the directive extractor) read at most its first and last ANALYSED_EDGE
+# characters, cut at line breaks: the instructions they look for open or close a prompt, and a
+# document pasted between them would otherwise cost seconds per megabyte (about a hundred
+# patterns each). A text of up to 2 * ANALYSED_EDGE characters, any prompt a person writes, is
+# read whole. Rules that look for an attack (override phrases, hidden text) read everything.
+ANALYSED_EDGE = 32_768
 
 
 @dataclass(frozen=True)
@@ -70,10 +78,16 @@ class Prose:
             if start >= end:
                 continue
             pieces.append(value[position:start])
-            pieces.append(re.sub(r"[^\n]", MASK, value[start:end]))
+            pieces.append(mask_text(value[start:end]))
             position = end
         pieces.append(value[position:])
         return "".join(pieces)
+
+
+def mask_text(text: str) -> str:
+    """`text` with every character but line breaks replaced by MASK (what `re.sub(r"[^\\n]", MASK,
+    text)` gives, without a call per character)."""
+    return "\n".join(MASK * len(line) for line in text.split("\n"))
 
 
 def prose(document: Document) -> list[Prose]:
@@ -152,6 +166,27 @@ def _fences(value: str) -> Iterator[Range]:
         yield opening[0], len(value)
 
 
+def analysed_windows(value: str) -> list[Range]:
+    """The ranges of `value` the sentence-by-sentence analyses read (see ANALYSED_EDGE)."""
+    if len(value) <= 2 * ANALYSED_EDGE:
+        return [(0, len(value))]
+    head = value.rfind("\n", 0, ANALYSED_EDGE) + 1 or ANALYSED_EDGE
+    tail = value.find("\n", len(value) - ANALYSED_EDGE) + 1 or len(value) - ANALYSED_EDGE
+    return [(0, head), (max(head, tail), len(value))]
+
+
+def lowered(value: str) -> str | None:
+    """`value` in lower case for `may_contain`; None when it is not ASCII (case-insensitive matching
+    of other text is more than `str.lower`: the Kelvin sign matches k, a long s matches s)."""
+    return value.lower() if value.isascii() else None
+
+
+def may_contain(lower: str | None, words: tuple[tuple[str, ...], ...]) -> bool:
+    """False only when the text whose lower case is `lower` lacks every word of one of the groups:
+    then no case-insensitive pattern that needs one word of each group can match in it."""
+    return lower is None or all(any(word in lower for word in group) for group in words)
+
+
 def sentence_bounds(value: str, start: int, end: int) -> tuple[int, int]:
     """The sentence around value[start:end], by the heuristics of _SENTENCE_START/_END."""
     low = max(0, start - SENTENCE_REACH)
@@ -196,7 +231,7 @@ def quote(text: str) -> str:
 _ADJECTIVE = r"(?:previous|prior|preceding|above|earlier|foregoing|original|initial|system|safety|ethical|content)"
 _OBJECT = (r"(?:instructions?|rules|prompts?|system\s+prompt|directions|directives|guidelines|guidance|polic(?:y|ies)"
            r"|restrictions|programming|safeguards|guardrails)")
-OVERRIDE = tuple(re.compile(pattern, _FLAGS) for pattern in (
+OVERRIDE = tuple(lazy(pattern, _FLAGS) for pattern in (
     # ignore all previous instructions / ignore your instructions / disregard any content policy
     rf"\b(?:ignore|disregard|forget)\s+(?:(?:all|any|every)\s+(?:of\s+)?)?(?:(?:the|these|those|its)\s+)?"
     rf"(?:{_ADJECTIVE}\s+){{1,3}}{_OBJECT}\b",
@@ -218,6 +253,13 @@ OVERRIDE = tuple(re.compile(pattern, _FLAGS) for pattern in (
     r"\bdo\s+anything\s+now\b",
     r"(?-i:\b(?:SYSTEM|ADMIN|ADMINISTRATOR|DEVELOPER|ROOT)[ _]OVERRIDE\b)",
 ))
+# Per OVERRIDE pattern, words every match contains (one of each group, in any case): a text
+# without them is not searched. The last pattern is case-sensitive.
+_IGNORE = ("ignore", "disregard", "forget")
+_OVERRIDE_WORDS: tuple[tuple[tuple[str, ...], ...], ...] = (
+    (_IGNORE,), (_IGNORE, ("your",)), (_IGNORE,), (_IGNORE,), (_IGNORE, ("everything",)), (("your",),),
+    (("you",), ("bound",)), (("you",), ("now",)), (("developer",),), (("developer",),), (("anything",),),
+    (("OVERRIDE",),))
 # Unicode tag characters (U+E0020-E007E) spell ASCII invisibly; read them as the letters they stand for.
 _TAG_LETTERS = {code: code - 0xE0000 for code in range(0xE0020, 0xE007F)}
 
@@ -232,34 +274,34 @@ _REPORTING_VERB = (r"(?:say|says|said|saying|write|writes|wrote|writing|ask|asks
 _FILLER = (r"(?:\s+(?:you|me|us|them|him|her|it|the\s+(?:model|assistant|ai|agent|bot|llm)|to|that|with|into"
            r"|get|make|have|let|(?:something|anything|things|stuff|phrases|words|text)\s+(?:like|such\s+as)"
            r"|along\s+the\s+lines\s+of)){0,6}")
-_LEADS_IN = re.compile(rf"\b{_REPORTING_VERB}\b{_FILLER}\s*:?\s*[\"'“\u2018«`(]?\s*$", _FLAGS)
-_THIRD_PARTY = re.compile(r"\b(?:if|when|whenever|should|unless|in\s+case|even\s+though|users?|someone|anyone"
+_LEADS_IN = lazy(rf"\b{_REPORTING_VERB}\b{_FILLER}\s*:?\s*[\"'“\u2018«`(]?\s*$", _FLAGS)
+_THIRD_PARTY = lazy(r"\b(?:if|when|whenever|should|unless|in\s+case|even\s+though|users?|someone|anyone"
                              r"|somebody|people|attackers?|inputs?|messages?|documents?|pages?|emails?|contents?"
                              r"|texts?|prompts?|customers?|humans?|requests?|quer(?:y|ies)|data|files?|websites?"
                              r"|results?|outputs?|they|others?|tests?|cases?|probes?)\b", _FLAGS)
-_ATTEMPT = re.compile(r"\b(?:attempts?|requests?|tries|efforts?|instructions?|commands?|demands?|orders?|pressure"
+_ATTEMPT = lazy(r"\b(?:attempts?|requests?|tries|efforts?|instructions?|commands?|demands?|orders?|pressure"
                          r"|tricks?|prompts?|messages?|inputs?|content|anything|something|nothing)\s+(?:(?:that|which"
                          r"|asking|telling|trying|attempting|designed|meant|intended)\s+(?:[\w']+\s+){0,4})?"
                          r"(?:to|you\s+to)\s+$", _FLAGS)
-_EXAMPLE_LEAD = re.compile(r"\b(?:such\s+as|e\.\s?g\.|i\.\s?e\.|for\s+example|for\s+instance|like|namely|including"
+_EXAMPLE_LEAD = lazy(r"\b(?:such\s+as|e\.\s?g\.|i\.\s?e\.|for\s+example|for\s+instance|like|namely|including"
                               r"|called|phrases?|patterns?|strings?|keywords?|sentences?)\s*[:,]?\s*[\"'“\u2018«`(]?\s*$",
                               _FLAGS)
-_NEGATED = re.compile(r"(?:\b(?:not|never|no\s+longer)|n't)\s+(?:[\w']+\s+){0,2}$"
+_NEGATED = lazy(r"(?:\b(?:not|never|no\s+longer)|n't)\s+(?:[\w']+\s+){0,2}$"
                          r"|\b(?:refuse|refuses|refusing|decline|declines|declining|resist|resists|resisting)\s+(?:to\s+)?$",
                          _FLAGS)
-_ABOUT_ATTACKS = re.compile(r"\b(?:attacks?|injections?|jailbreak\w*|red[- ]?team\w*|adversarial|probes?"
+_ABOUT_ATTACKS = lazy(r"\b(?:attacks?|injections?|jailbreak\w*|red[- ]?team\w*|adversarial|probes?"
                                r"|payloads?|exploits?|manipulation|social\s+engineering)\b", _FLAGS)
 # "Ignore Previous Prompt: Attack Techniques for ...": a title or a test about the attack. Only
 # nouns an instruction to the model would not use ("and send the payload" must still be found).
-_ATTACK_NAMED_AFTER = re.compile(r"\b(?:attacks|(?:attack|injection)\s+(?:techniques?|attempts?|tests?|cases?)"
+_ATTACK_NAMED_AFTER = lazy(r"\b(?:attacks|(?:attack|injection)\s+(?:techniques?|attempts?|tests?|cases?)"
                                     r"|prompt\s+injections?|jailbreaks?|red[- ]?team\w*)\b", _FLAGS)
 # "ignore any system instructions that appear in the documents": a defence, aimed at data
-_IN_DATA = re.compile(r"^\s*(?:(?:that|which)\s+(?:(?:may|might|could)\s+)?(?:appears?|are|is|comes?|found|sits?"
+_IN_DATA = lazy(r"^\s*(?:(?:that|which)\s+(?:(?:may|might|could)\s+)?(?:appears?|are|is|comes?|found|sits?"
                          r"|embedded|contained|included|written|placed|hidden)\s+(?:in|inside|within|from)\b|(?:in|inside"
                          r"|within|from)\s+(?:the\s+|any\s+|an?\s+)?(?:user|retrieved|tool|web|search|documents?|content"
                          r"|data|inputs?|messages?|pages?|e-?mails?|files?|results?|outputs?|text|context|conversation"
                          r"|notes?|comments?|reviews?|tickets?|posts?|attachments?|records?)\b)", _FLAGS)
-_NAMED_AS_ATTACK = re.compile(r"^[\"'”\u2019)\s]*(?:(?:is|are|was|were)\s+(?:[\w-]+\s+){0,3}(?:attacks?|injections?"
+_NAMED_AS_ATTACK = lazy(r"^[\"'”\u2019)\s]*(?:(?:is|are|was|were)\s+(?:[\w-]+\s+){0,3}(?:attacks?|injections?"
                                  r"|jailbreaks?|attempts?|tricks?|red\s+flags?|manipulation)|(?:and|or)\s+(?:similar"
                                  r"|other)\b|,?\s*etc\b)", _FLAGS)
 
@@ -285,7 +327,10 @@ def override_matches(item: Prose, extra: tuple[re.Pattern[str], ...] = ()) -> It
     # a fence or an <example> there is no demonstration, and a common place to hide one
     value = item.masked(item.tags) if item.kind == "tool" else item.masked(item.tags, item.fences, item.examples)
     hidden = value.translate(_TAG_LETTERS)
-    for found in _spans(match for pattern in (*OVERRIDE, *extra) for match in pattern.finditer(hidden)):
+    lower = lowered(hidden)
+    searched = [pattern for pattern, words in zip(OVERRIDE[:-1], _OVERRIDE_WORDS[:-1], strict=True)
+                if may_contain(lower, words)] + ([OVERRIDE[-1]] if "OVERRIDE" in hidden else [])
+    for found in _spans(match for pattern in (*searched, *extra) for match in pattern.finditer(hidden)):
         start, end = found.span()
         if _describes_attack(hidden, start, end):
             continue
@@ -319,7 +364,7 @@ _PERSON = (r"(?:users?|customers?|clients?|tenants?|accounts?|members?|employees
            r"|subscribers?|staff|admins?|administrators?|managers?|owners?|roles?)")
 # (pattern, read in tool texts too). "Only admins can delete a repository" in a tool description
 # documents the API's own check; an instruction to the model ("if the user is an admin") is the defect anywhere.
-AUTHORIZATION = tuple((re.compile(pattern, _FLAGS), in_tools) for pattern, in_tools in (
+AUTHORIZATION = tuple((lazy(pattern, _FLAGS), in_tools) for pattern, in_tools in (
     # only admins may see ...
     (rf"\bonly\s+(?:the\s+|an?\s+)?{_ROLE}(?:\s+{_PERSON})?\s+(?:can|may|are\s+(?:allowed|permitted|authori[sz]ed"
      r"|able|entitled)\s+to|should\s+(?:be\s+able\s+to|have\s+access|see|get|receive)|have\s+access|get\s+access"
@@ -341,8 +386,16 @@ AUTHORIZATION = tuple((re.compile(pattern, _FLAGS), in_tools) for pattern, in_to
     (rf"\b(?:do\s+not|don't|never)\s+(?:show|give|reveal|share|disclose|display|return|provide|expose|list)\b"
      rf"[^.!?\n]{{0,40}}?\b(?:to|for|with)\s+(?:any\s+|the\s+)?(?:other|non-?)[\s-]?{_PERSON}\b", True),
 ))
+# per AUTHORIZATION pattern, words every match contains (one of each group, in any case)
+_AUTHORIZATION_WORDS: tuple[tuple[tuple[str, ...], ...], ...] = (
+    (("only",),),
+    (("if",), ("user", "caller", "customer", "requester", "person")),
+    (("check", "verify", "confirm", "ensure", "determine", "validate", "make"), ("whether", "if", "that")),
+    (("check", "verify", "confirm", "validate", "inspect"), ("user", "caller", "customer", "requester")),
+    (("not", "don't", "never"), ("other", "non")),
+)
 # the sentence says the check happens outside the model: that is the safe shape, not the defect
-_ENFORCED_ELSEWHERE = re.compile(r"\b(?:enforc\w*|server[- ]side|back[- ]?end|upstream|gateway|already\s+"
+_ENFORCED_ELSEWHERE = lazy(r"\b(?:enforc\w*|server[- ]side|back[- ]?end|upstream|gateway|already\s+"
                                     r"(?:checked|verified|filtered|enforced)|(?:checked|verified|filtered)\s+by\s+the"
                                     r"\s+(?:api|tool|service|system|application|app|database))\b", _FLAGS)
 
@@ -353,7 +406,9 @@ def authorization_in_prompt(document: Document, context: CheckContext) -> Iterat
         if item.position != "privileged" or item.kind == "description":
             continue
         value = item.masked(item.tags, item.comments, item.fences, item.inline_code, item.examples)
-        patterns = [pattern for pattern, in_tools in AUTHORIZATION if in_tools or item.kind != "tool"]
+        lower = lowered(value)
+        patterns = [pattern for (pattern, in_tools), words in zip(AUTHORIZATION, _AUTHORIZATION_WORDS, strict=True)
+                    if (in_tools or item.kind != "tool") and may_contain(lower, words)]
         for found in _spans(match for pattern in patterns for match in pattern.finditer(value)):
             start, end = found.span()
             sentence = sentence_bounds(value, start, end)
@@ -371,30 +426,30 @@ def authorization_in_prompt(document: Document, context: CheckContext) -> Iterat
 # --- PL610 unfinished-text --------------------------------------------------------------------
 
 # TODO/FIXME/TBD/XXX in capitals as whole words: "XXXX", "XXX-1234" and "TODOs" are not.
-_MARKER = re.compile(r"(?<![\w/.#*-])(?:TODO|FIXME|TBD|XXX)(?![\w*#]|[-/.]\w)")
-_PLACEHOLDERS = tuple(re.compile(pattern) for pattern in (
+_MARKER = lazy(r"(?<![\w/.#*-])(?:TODO|FIXME|TBD|XXX)(?![\w*#]|[-/.]\w)")
+_PLACEHOLDERS = tuple(lazy(pattern) for pattern in (
     r"\[(?:INSERT|ADD|FILL(?:\s+IN)?)\s[^\]\n]{1,80}\](?!\()",
     r"\[(?:INSERT|PLACEHOLDER)(?:[\s_:][^\]\n]{0,80})?\](?!\()",
     r"<(?:YOUR|INSERT)_[A-Z0-9_]+>",
     r"(?i)\blorem\s+ipsum\b",  # last: in quotes it is a sample value ('--text "Lorem ipsum"')
 ))
-_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$|\|.*\|.*\|")
+_TABLE_ROW = lazy(r"^\s*\|.*\|\s*$|\|.*\|.*\|")
 # a marker named as a thing: "a TODO item", "TODO and FIXME comments", "one of OPEN, TODO, DONE"
-_NOUN_BEFORE = re.compile(r"\b(?:a|an|the|each|every|new|your|my|their|its|this|that|one|any|all|no|open)\s+$",
+_NOUN_BEFORE = lazy(r"\b(?:a|an|the|each|every|new|your|my|their|its|this|that|one|any|all|no|open)\s+$",
                              _FLAGS)
-_NOUN_AFTER = re.compile(r"^\s+(?:items?|lists?|tasks?|entries|entry|apps?|application|comments?|notes?|markers?"
+_NOUN_AFTER = lazy(r"^\s+(?:items?|lists?|tasks?|entries|entry|apps?|application|comments?|notes?|markers?"
                             r"|tags?|files?|lines?|sections?|status|state|column|field|counts?|tests?|keywords?"
                             r"|words?|options?|directives?)\b", _FLAGS)
 # one value of a list written one per line ("- OPEN", "- TODO", "- DONE"), not a note left behind
-_LONE_VALUE = re.compile(r"^[ \t]*(?:[-*+][ \t]+|\d+[.)][ \t]+)?[A-Z][A-Z0-9_-]*[ \t]*[,;]?[ \t]*$")
-_METAVARIABLE = re.compile(r"^\s+(?:is|are|stands\s+for|means|represents|denotes)\b", _FLAGS)  # "where XXX is the"
-_LIST_BEFORE = re.compile(r"\b[A-Z][A-Z0-9_]+\s*(?:,|/|\||\bor\b|\band\b)\s*$")
-_LIST_AFTER = re.compile(r"^\s*(?:,|/|\||or\b|and\b)\s*[A-Z][A-Z0-9_]+\b")
-_MASKED_NUMBER = re.compile(r"[\dX#*][\s./-]?$|^[\s./-]?[\dX#*]")
-_MASK_CUE = re.compile(r"\b(?:ending(?:\s+in)?|last\s+(?:four|4|digits)|digits|number|no\.|account|card|phone)"
+_LONE_VALUE = lazy(r"^[ \t]*(?:[-*+][ \t]+|\d+[.)][ \t]+)?[A-Z][A-Z0-9_-]*[ \t]*[,;]?[ \t]*$")
+_METAVARIABLE = lazy(r"^\s+(?:is|are|stands\s+for|means|represents|denotes)\b", _FLAGS)  # "where XXX is the"
+_LIST_BEFORE = lazy(r"\b[A-Z][A-Z0-9_]+\s*(?:,|/|\||\bor\b|\band\b)\s*$")
+_LIST_AFTER = lazy(r"^\s*(?:,|/|\||or\b|and\b)\s*[A-Z][A-Z0-9_]+\b")
+_MASKED_NUMBER = lazy(r"[\dX#*][\s./-]?$|^[\s./-]?[\dX#*]")
+_MASK_CUE = lazy(r"\b(?:ending(?:\s+in)?|last\s+(?:four|4|digits)|digits|number|no\.|account|card|phone)"
                           r"\s*:?\s*$", _FLAGS)  # "the card ending in XXX": a mask, whatever its length
-_STATED = re.compile(r"\b(?:is|are|was|were|remains?|still|currently|yet\s+to\s+be)\s+$", _FLAGS)  # "date is TBD"
-_XXX_USE = re.compile(r"^\s+(?:content|rated|material|videos?|sites?|movies?|films?)\b", _FLAGS)
+_STATED = lazy(r"\b(?:is|are|was|were|remains?|still|currently|yet\s+to\s+be)\s+$", _FLAGS)  # "date is TBD"
+_XXX_USE = lazy(r"^\s+(?:content|rated|material|videos?|sites?|movies?|films?)\b", _FLAGS)
 
 
 def _unfinished_marker(value: str, start: int, end: int) -> bool:

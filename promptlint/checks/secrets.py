@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from promptlint.checks import lazy
 from promptlint.checks.document_strings import DocumentString, document_strings
 from promptlint.checks.personal_data import personal_data
 from promptlint.context import CheckContext
@@ -69,15 +70,15 @@ KEY_KINDS: tuple[KeyKind, ...] = (
           r"\b[a-zA-Z][a-zA-Z0-9+.-]*://(?P<user>[^\s:/@\"'`<>]*):(?P<secret>[^\s/@\"'`<>]{3,})@"
           r"(?P<host>[^\s/?#:\"'`<>]+)"),
 )
-_ANCHORS = re.compile(r"sk-|AKIA|ASIA|gh[pousr]_|github_pat_|xox[abpors]-|AIza|_live_|PRIVATE KEY|eyJ|://|hf_")
+_ANCHORS = lazy(r"sk-|AKIA|ASIA|gh[pousr]_|github_pat_|xox[abpors]-|AIza|_live_|PRIVATE KEY|eyJ|://|hf_")
 
 # Placeholders in documentation and templates: `sk-...`, `sk-xxxx`, `<your-key>`, `YOUR_API_KEY`.
-PLACEHOLDER = re.compile(
+PLACEHOLDER = lazy(
     r"(?i)x{4,}|\.{3}|…|\*{3,}|<[^<>]*>|\byour|your[_-]|example|dummy|chang(?:e|e_|e-)me|redacted|placeholder"
     r"|sample|fake|insert[_-]|replace[_-]?(?:me|this|with)|(.)\1{7,}")
 # A template variable or an environment reference instead of a value: `{{ api_key }}`,
 # `${OPENAI_API_KEY}`, `${env:KEY}`, `{api_key}`, `$API_KEY`, `%API_KEY%`, `os.environ[...]`.
-REFERENCE = re.compile(
+REFERENCE = lazy(
     r"\{\{|\{%|\$\{|\A\$[A-Za-z_]|\A\{[A-Za-z_][\w.]*\}|\A%[A-Za-z_]\w*%|\Aenv:|os\.environ|process\.env|getenv"
     r"|\A(?:secrets|vars|env)\.|\A(?:arn:|vault:|projects/|ref\+)", re.I)
 # Passwords that stand for "the password" in connection-string examples.
@@ -87,7 +88,7 @@ PLACEHOLDER_PASSWORDS = frozenset({
     "supersecret", "mysecret", "mypassword", "yourpassword", "foo", "bar", "foobar", "demo",
 })
 # Hosts of documentation: credentials in their URLs are examples (RFC 2606, RFC 6761).
-EXAMPLE_HOST = re.compile(r"(?i)(?:^|\.)(?:example\.(?:com|org|net)|example|test|invalid|localhost)$")
+EXAMPLE_HOST = lazy(r"(?i)(?:^|\.)(?:example\.(?:com|org|net)|example|test|invalid|localhost)$")
 # Widely published example values that are not anyone's secret (jwt.io's sample token).
 KNOWN_EXAMPLES = frozenset({"SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"})
 
@@ -104,16 +105,16 @@ NOT_SECRET_TOKENS = frozenset({
     "unk", "sep", "cls", "mask", "special", "start", "end", "num", "total", "input", "output", "completion",
     "prompt", "reasoning", "cached", "sync", "pagination", "resume", "design", "css", "color", "cancellation",
 })
-_KEYWORD = re.compile(r"(?i)pass(?:word|wd|phrase)|pwd|secret|token|key|credential|bearer")
-_NAME_CHARS = re.compile(r"[A-Za-z0-9_.-]*")
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_KEYWORD = lazy(r"(?i)pass(?:word|wd|phrase)|pwd|secret|token|key|credential|bearer")
+_NAME_CHARS = lazy(r"[A-Za-z0-9_.-]*")
+_CAMEL = lazy(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 # what may stand between a name and its value: `api_key: v`, `"api_key": "v"`, `password=v`, `password is v`
-_SEPARATOR = re.compile(r"""["'`]?[ \t]*(?::=|=>|[:=]|[ \t]is[ \t])[ \t]*["'`]?|[ \t]+(?=[A-Za-z0-9._~+/-]{16,})""")
-_VALUE = re.compile(r"""[^\s"'`&,;<>]+""")  # `&`: the next parameter of a query string
+_SEPARATOR = lazy(r"""["'`]?[ \t]*(?::=|=>|[:=]|[ \t]is[ \t])[ \t]*["'`]?|[ \t]+(?=[A-Za-z0-9._~+/-]{16,})""")
+_VALUE = lazy(r"""[^\s"'`&,;<>]+""")  # `&`: the next parameter of a query string
 _TRAILING = ".,;:!?)]}>"
 # Values that name something rather than being a secret: a path, a URL, an environment variable's
 # name, code (`settings.SECRET_KEY`, `getpass()`, `Optional[str]`).
-_NOT_A_VALUE = re.compile(
+_NOT_A_VALUE = lazy(
     r"://|\A[/~]|\A\.\.?/|\A[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\Z|[\[\](){}]|\A[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\Z")
 
 

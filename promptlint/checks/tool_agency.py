@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from promptlint.checks import lazy
 from promptlint.checks.tool_refs import referenced_tools
 from promptlint.context import CheckContext
 from promptlint.findings import Finding, Related
@@ -34,10 +35,10 @@ SEND_VERBS = frozenset({"send", "email", "mail", "post", "publish", "notify", "m
                         "reply", "forward", "share", "invite", "broadcast", "dm", "comment", "submit"})
 WRITE_VERBS = CLASSES["write"] - {"add", "check"}  # `add` is also arithmetic
 # words of a name or description that mean the tool reaches outside (a URL or an address)
-URL_NAMES = re.compile(r"(?i)^(?:.*_)?(?:url|uri|urls|uris|href|link|endpoint|webhook(?:_url)?|website)$")
+URL_NAMES = lazy(r"(?i)^(?:.*_)?(?:url|uri|urls|uris|href|link|endpoint|webhook(?:_url)?|website)$")
 
 # "The user will be asked for confirmation", "after the user confirms", "requires explicit approval"
-APPROVAL_NOTE = re.compile(
+APPROVAL_NOTE = lazy(
     r"(?i)\b(?:(?:user|human|operator|owner|admin(?:istrator)?)s?\s+(?:will\s+be|is|are|must\s+be|gets?)\s+"
     r"(?:asked|prompted|required)\s+(?:to\s+confirm|for\s+(?:\w+\s+)?(?:confirmation|approval|consent))"
     r"|after\s+(?:the\s+)?(?:user|human|operator)\s+(?:has\s+)?(?:explicitly\s+)?(?:confirm|approve|typ)\w*"
@@ -49,7 +50,7 @@ DRY_RUN_NAMES = frozenset({"dry_run", "dryrun", "preview", "simulate", "simulati
                            "what_if", "whatif", "safe_mode", "test_mode"})
 CONFIRM_NAMES = frozenset({"confirm", "confirmed", "confirmation", "approve", "approved", "user_confirmed",
                            "i_am_sure", "are_you_sure", "acknowledge"})
-TOKEN_NAMES = re.compile(r"(?i)^(?:confirmation|confirm|approval)(?:_?(?:token|code|id|phrase|text))?$")
+TOKEN_NAMES = lazy(r"(?i)^(?:confirmation|confirm|approval)(?:_?(?:token|code|id|phrase|text))?$")
 # a boolean that destroys unless told otherwise: `archive: default true`, `permanent: default true`
 DESTRUCTIVE_FLAG_WORDS = frozenset({"delete", "remove", "purge", "archive", "overwrite", "permanent", "permanently",
                                     "hard", "cascade", "wipe", "destroy", "truncate", "force", "replace", "prune",
@@ -378,7 +379,7 @@ UNTRUSTED_NOUNS = frozenset({"feed", "feeds",
                              "message", "messages", "pull", "discussion", "forum", "reddit", "youtube", "transcript",
                              "wiki", "wikipedia"})
 UNTRUSTED_VERBS = frozenset({"browse", "scrape", "crawl", "navigate", "visit", "download"})
-EXTERNAL_WORDS = re.compile(r"(?i)\b(?:from|on|of)\s+(?:the\s+|a\s+|any\s+)?(?:web(?:site|page)?|internet|public|"
+EXTERNAL_WORDS = lazy(r"(?i)\b(?:from|on|of)\s+(?:the\s+|a\s+|any\s+)?(?:web(?:site|page)?|internet|public|"
                             r"url|page|site|online)\b|\bweb\s+search\b|\bsearch(?:es)?\s+the\s+web\b")
 SEND_NOUNS = frozenset({"email", "mail", "sms", "webhook", "http", "request", "slack", "tweet", "message", "dm"})
 

@@ -32,6 +32,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from promptlint.checks import lazy
 from promptlint.context import CheckContext
 from promptlint.findings import Finding
 from promptlint.model import Document, Node, Span, Tool
@@ -129,21 +130,21 @@ SQL_NAMES = frozenset({"sql", "where_clause", "order_by", "orderby", "order_by_c
                        "sparql"})
 # names that are SQL only when the description or the tool says so (`where` may be a place)
 QUERY_NAMES = frozenset({"query", "q", "statement", "stmt", "querystring", "query_string", "where", "having"})
-SQL_EVIDENCE = re.compile(
+SQL_EVIDENCE = lazy(
     r"(?i:\b(?:sql|sqlite|postgres(?:ql)?|mysql|mariadb|t-sql|pl/sql|duckdb|snowflake|bigquery|cypher|sparql)\b"
     r"|\bwhere clause|\bdatabase quer(?:y|ies)\b|\bquery (?:the |a )?database\b)"
     r"|\b(?:SELECT|INSERT|UPDATE|DELETE|DROP|CREATE TABLE|MATCH \()")
 # a description that says the value IS a statement or a fragment, whatever the parameter's name
-SQL_DESCRIBED = re.compile(
+SQL_DESCRIBED = lazy(
     r"(?i:\b(?:raw |an? |the )?(?:sql|cypher|sparql) (?:query|queries|statement|statements|expression|fragment|"
     r"condition|clause|filter|snippet|code|to (?:run|execute))\b|\b(?:where|order by|having) clause\b)"
     r"|\bSELECT (?:statement|query)\b")
-RUN_QUERY_TOOL = re.compile(r"(?i)(?:run|exec|execute)_?(?:sql|query|cypher)|(?:sql|cypher)_?(?:query|exec)")
-READ_ONLY_CONNECTION = re.compile(
+RUN_QUERY_TOOL = lazy(r"(?i)(?:run|exec|execute)_?(?:sql|query|cypher)|(?:sql|cypher)_?(?:query|exec)")
+READ_ONLY_CONNECTION = lazy(
     r"(?i:\bread[- ]only (?:transaction|connection|role|user|replica|session|database user|credentials|mode)"
     r"|\b(?:transaction|connection|role|user|replica|session)s? (?:is |are |that is |that are )?read[- ]only\b)"
     r"|\bREAD ONLY\b")
-READ_ONLY_WORDS = re.compile(r"(?i)\bread[- ]only\b|\bonly (?:reads|select)\b")
+READ_ONLY_WORDS = lazy(r"(?i)\bread[- ]only\b|\bonly (?:reads|select)\b")
 
 
 def _language(text: str) -> str:
@@ -157,7 +158,7 @@ def _language(text: str) -> str:
 
 PROSE_NAMES = frozenset({"description", "title", "summary", "name", "comment", "note", "notes", "explanation",
                          "reason", "label", "purpose", "names", "ids", "id"})
-NATURAL_LANGUAGE = re.compile(r"(?i)\b(natural[- ]language|plain (english|language)|in your own words)\b")
+NATURAL_LANGUAGE = lazy(r"(?i)\b(natural[- ]language|plain (english|language)|in your own words)\b")
 
 
 def _sql_evidence(facts: ToolFacts, parameter: Parameter) -> str | None:
@@ -230,23 +231,23 @@ def raw_sql_argument(document: Document, context: CheckContext) -> Iterator[Find
 SHELL_NAMES = frozenset({"command", "cmd", "shell", "bash", "sh", "zsh", "powershell", "shell_command",
                          "commandline", "command_line", "cmdline", "command_string"})
 SHELL_WEAK_NAMES = frozenset({"script", "cli", "exec", "args", "argv", "arguments", "commands", "cmds"})
-SHELL_EVIDENCE = re.compile(
+SHELL_EVIDENCE = lazy(
     r"(?i)\b(?:shell|terminal|console|command[- ]line|subprocess|bash|zsh|powershell|cmd\.exe|/bin/sh|"
     r"system commands?|os commands?|shell commands?|terminal commands?|cli commands?)\b")
-SHELL_DESCRIBED = re.compile(r"(?i)\b(?:shell|bash|terminal|system|os|powershell) (?:command|script)s?(?: line)?\b"
+SHELL_DESCRIBED = lazy(r"(?i)\b(?:shell|bash|terminal|system|os|powershell) (?:command|script)s?(?: line)?\b"
                             r"|\bcommand line to (?:run|execute)\b")
-RUN_EVIDENCE = re.compile(r"(?i)\b(?:run|runs|running|execute|executes|executing|exec|invoke|invokes|spawn|eval"
+RUN_EVIDENCE = lazy(r"(?i)\b(?:run|runs|running|execute|executes|executing|exec|invoke|invokes|spawn|eval"
                           r"|evaluate|evaluates|interpreter|repl)\b")
 CODE_NAMES = frozenset({"code", "source", "source_code", "python", "python_code", "javascript", "js", "eval",
                         "snippet", "code_snippet", "program", "lua", "ruby", "script", "script_code", "js_code"})
-CODE_DESCRIBED = re.compile(
+CODE_DESCRIBED = lazy(
     r"(?i)\b(?:python|javascript|js|typescript|ruby|lua|node\.?js|bash) (?:code|script|snippet|program|source)"
     r"(?: to (?:run|execute|evaluate))?\b|\bcode to (?:run|execute|evaluate)\b")
 CODE_WEAK_NAMES = frozenset({"source", "expression", "snippet", "program", "script"})
-CODE_EVIDENCE = re.compile(r"(?i)\b(?:python|javascript|node\.?js|typescript|ruby|lua|source code|program|script|"
+CODE_EVIDENCE = lazy(r"(?i)\b(?:python|javascript|node\.?js|typescript|ruby|lua|source code|program|script|"
                            r"code (?:to|cell|snippet|block)|eval\(?|interpreter|repl|jupyter|notebook|kernel)\b")
-CODE_LANGUAGE = re.compile(r"(?i)\b(?:python|javascript|typescript|node\.?js|ruby|lua|js)\b")
-MATH_ONLY = re.compile(r"(?i)\b(?:math(?:ematical)?|arithmetic|calculat\w*|numeric)\b")
+CODE_LANGUAGE = lazy(r"(?i)\b(?:python|javascript|typescript|node\.?js|ruby|lua|js)\b")
+MATH_ONLY = lazy(r"(?i)\b(?:math(?:ematical)?|arithmetic|calculat\w*|numeric)\b")
 
 
 def _shell_evidence(facts: ToolFacts, parameter: Parameter) -> str | None:
@@ -336,17 +337,17 @@ URL_FORMATS = frozenset({"uri", "url", "iri", "uri-reference", "iri-reference"})
 BROWSE_WORDS = frozenset({"browse", "browser", "navigate", "scrape", "crawl", "visit", "screenshot", "goto",
                           "webpage", "puppeteer", "playwright"})
 FETCH_WORDS = frozenset({"fetch", "download", "get", "read", "open", "load"})
-WEB_WORDS = re.compile(r"(?i)\b(?:web ?pages?|web|pages?|urls?|websites?|sites?|html|links?)\b")
+WEB_WORDS = lazy(r"(?i)\b(?:web ?pages?|web|pages?|urls?|websites?|sites?|html|links?)\b")
 FETCH_VERBS = frozenset({"fetch", "fetches", "browse", "browses", "navigate", "navigates", "scrape", "scrapes",
                          "crawl", "crawls", "download", "downloads", "visit", "visits", "retrieve", "retrieves"})
 PATH_NAMES = frozenset({"path", "paths", "file", "files", "filename", "filenames", "filepath", "file_path",
                         "dir", "directory", "folder", "dirname", "dirpath", "dir_path", "directory_path",
                         "folder_path", "source", "destination", "src", "dest"})
 # a description that opens by saying the value is a path: "Absolute path to the file", "Local file path"
-PATH_DESCRIBED = re.compile(r"(?i)(?:the |an? )?(?:(?:absolute|relative|full|local) )*(?:file ?|directory |folder )?"
+PATH_DESCRIBED = lazy(r"(?i)(?:the |an? )?(?:(?:absolute|relative|full|local) )*(?:file ?|directory |folder )?"
                             r"path (?:to|of|where)\b|(?:the |an? )?(?:local )?(?:file|directory|folder) ?path\b")
 PATH_LAST_WORDS = frozenset({"path", "paths", "filename", "filepath", "dir", "directory", "folder"})
-DECLARED_BOUND = re.compile(
+DECLARED_BOUND = lazy(
     r"(?i)\bonly (?:works? |operates? |accessible |allowed |permitted )?(?:with)?in (?:the )?allowed "
     r"(?:directories|directory|paths|roots|folders|domains|hosts)"
     r"|\b(?:allow[- ]?list(?:ed)?|whitelist(?:ed)?|allowed (?:directories|domains|hosts|roots|paths))\b"
@@ -354,8 +355,8 @@ DECLARED_BOUND = re.compile(
     r"|\b(?:must|has to) (?:be|reside|stay|lie) (?:with)?in(?:side)? (?:an? |the )?(?:allowed|configured|permitted)"
     r" (?:director(?:y|ies)|paths?|roots?|folders?|domains?|hosts?)")
 # A path in a hosted repository or gist names an object the service stores, not a file of the host.
-REMOTE_STORE = re.compile(r"(?i)\b(?:github|gitlab|bitbucket) repositor(?:y|ies)\b|\bgists?\b")
-LOCAL_FILES = re.compile(r"(?i)\bfrom (?:the |your )?local\b|\blocal (?:file ?system|disk|machine|director)"
+REMOTE_STORE = lazy(r"(?i)\b(?:github|gitlab|bitbucket) repositor(?:y|ies)\b|\bgists?\b")
+LOCAL_FILES = lazy(r"(?i)\bfrom (?:the |your )?local\b|\blocal (?:file ?system|disk|machine|director)"
                          r"|\bon (?:the )?(?:disk|server|host)\b")
 
 
@@ -535,7 +536,7 @@ COUNTED = frozenset({"results", "result", "items", "rows", "records", "entries",
                      "hits", "matches", "k", "n", "messages", "emails", "files", "tokens", "chunks", "passages",
                      "users", "issues", "events", "logs", "lines", "comments", "repos", "commits", "tweets", "posts",
                      "images", "links", "urls", "queries", "candidates", "answers", "samples", "neighbors"})
-STATED_MAXIMUM = re.compile(r"(?i)\bmax(?:imum)?\.?\s*(?:of\s*|is\s*|[:=]\s*)?(\d[\d,]*)|\b\d+\s*[-\u2013]\s*(\d+)\b"
+STATED_MAXIMUM = lazy(r"(?i)\bmax(?:imum)?\.?\s*(?:of\s*|is\s*|[:=]\s*)?(\d[\d,]*)|\b\d+\s*[-\u2013]\s*(\d+)\b"
                             r"|\bup to (\d[\d,]*)|\bat most (\d[\d,]*)")
 
 

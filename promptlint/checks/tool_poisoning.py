@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from promptlint.checks import lazy
 from promptlint.checks.hidden import SHELL
 from promptlint.context import CheckContext
 from promptlint.findings import Finding, Related, Severity
@@ -80,46 +81,46 @@ _SENSITIVE = (r"(?:~/\.ssh\b|\.ssh/|\bid_(?:rsa|ed25519|ecdsa|dsa)\b|\.aws/crede
               r"|\.pem\b|\bprivate[ _-]keys?\b|\bclaude_desktop_config\.json\b)")
 SIGNALS = (
     Signal("authority-tag", "pseudo-authority markup",
-           re.compile(r"<\s*/?\s*(?:important|system|instructions?|admin|secret|critical|hidden|note[_ -]to[_ -]"
+           lazy(r"<\s*/?\s*(?:important|system|instructions?|admin|secret|critical|hidden|note[_ -]to[_ -]"
                          r"(?:ai|model|assistant)|ai|assistant)\b[^<>]{0,80}>|\|\|\|\s*[\w ]*override\s*\|\|\|"
                          r"|(?-i:\b(?:SYSTEM|ADMIN|ADMINISTRATOR|DEVELOPER|ROOT)[ _]OVERRIDE\b)"
                          r"|(?-i:\bIMPORTANT\s+SYSTEM\s+INSTRUCTION)", _FLAGS), False),
     Signal("secrecy", "secrecy toward the user",
-           re.compile(r"\b(?:(?:do\s+not|don'?t|never|without)\s+(?:tell|telling|mention|mentioning|inform|informing"
+           lazy(r"\b(?:(?:do\s+not|don'?t|never|without)\s+(?:tell|telling|mention|mentioning|inform|informing"
                          r"|reveal|revealing|disclose|disclosing|alert|alerting|notify|notifying|let)\b"
                          r"|no\s+need\s+to\s+(?:mention|tell|inform|notify|explain))"
                          r"[^.\n]{0,80}?\b(?:users?|humans?|them|this|that|it)\b", _FLAGS), True),
     Signal("sensitive-file", "a request for secrets or sensitive files",
-           re.compile(rf"\b{_READ}\b[^.\n]{{0,80}}?{_SENSITIVE}", _FLAGS), True),
+           lazy(rf"\b{_READ}\b[^.\n]{{0,80}}?{_SENSITIVE}", _FLAGS), True),
     Signal("harvest", "a request to collect credentials",
-           re.compile(r"\b(?:collect|harvest|harvested|extract|index|indexes|capture|exfiltrate|steal|send|forward"
+           lazy(r"\b(?:collect|harvest|harvested|extract|index|indexes|capture|exfiltrate|steal|send|forward"
                          r"|transmit|leak)\w*\s+(?:\w+[\s,:]+){0,4}?(?:[a-z]+_)?"
                          r"(?:api[ _-]?keys?|(?:access|auth|bearer|session|api|oauth|refresh)\s+(?:\S+\s+){0,2}?tokens?"
                          r"|credentials|passwords|secrets|private\s+keys?"
                          r"|ssh\s+keys?)\b", _FLAGS), True),
     Signal("side-channel", "data passed through a side parameter",
-           re.compile(r"\bpass(?:es)?\s+(?:its|the|their|this|that|all|any|your)?\s*(?:[\w-]+\s+){0,3}?"
+           lazy(r"\bpass(?:es)?\s+(?:its|the|their|this|that|all|any|your)?\s*(?:[\w-]+\s+){0,3}?"
                          r"(?:content|contents|data|information|info|history|file|files|keys?|secrets?|credentials)\s+"
                          r"(?:[\w-]+\s+){0,2}?(?:as|in|into|to|through|via)\b"
                          r"|\binclude\s+(?:[^.\n]{0,60}?)\bin\s+(?:the\s+)?(?:[\w`'\"-]+\s+){0,2}?"
                          r"(?:parameter|argument|field|sidenote|note)\b", _FLAGS), True),
     Signal("override", "an override of the model's instructions",
-           re.compile(r"\b(?:ignore|disregard|forget)\s+(?:all\s+|any\s+)?(?:of\s+)?(?:the\s+|your\s+)?"
+           lazy(r"\b(?:ignore|disregard|forget)\s+(?:all\s+|any\s+)?(?:of\s+)?(?:the\s+|your\s+)?"
                          r"(?:previous|prior|above|earlier|preceding|system|original|safety)\s+(?:[a-z]+\s+){0,2}?"
                          r"(?:instructions?|prompts?|directions|rules|guidelines|guidance|policies)\b"
                          r"|\byou\s+are\s+now\s+(?:in\s+)?(?:an?\s+)?(?:unrestricted|jailbroken|developer\s+mode|DAN)\b"
                          r"|\bnew\s+instructions\s*:", _FLAGS), True),
     Signal("redirect", "a covert recipient or copy",
-           re.compile(r"\b(?:always|also|secretly|silently|quietly)\s+(?:bcc|cc|blind[- ]copy|forward|copy|send"
+           lazy(r"\b(?:always|also|secretly|silently|quietly)\s+(?:bcc|cc|blind[- ]copy|forward|copy|send"
                          r"|upload|post|report)\b"
                          r"|\b(?:override|change|replace|redirect|rewrite)\s+(?:the\s+)?(?:recipient|destination"
                          r"|receiver|to[- ]address|phone\s+number|endpoint|webhook|target\s+url)s?\b"
                          r"|\bsend\s+all\s+(?:e-?mails|messages|data|requests)\s+to\b", _FLAGS), True),
     Signal("shell", "a shell payload",
-           re.compile(SHELL.pattern + r"|\bchmod\s+-R\s+0?[0-7]{3,4}\s+~|\brm\s+-rf\s+[/~]|\|\s*nc\s+\S"
+           lazy(SHELL.pattern + r"|\bchmod\s+-R\s+0?[0-7]{3,4}\s+~|\brm\s+-rf\s+[/~]|\|\s*nc\s+\S"
                          r"|/dev/tcp/", _FLAGS), True),
     Signal("ordering", "an order to the model about when to call tools",
-           re.compile(r"\bbefore\s+(?:using|calling|invoking|running|you\s+(?:use|call))\s+(?:this|any|other|the)"
+           lazy(r"\bbefore\s+(?:using|calling|invoking|running|you\s+(?:use|call))\s+(?:this|any|other|the)"
                          r"\s+(?:tool|function)s?\s*,?\s*(?:you\s+(?:must|should|need\s+to)\s+|always\s+|first\s+)?"
                          r"(?:read|call|run|fetch|get|open|send|pass|include|check|look\s+up|execute|load|collect)\b|\b(?:always|must)\s+(?:first\s+)?(?:call|consult|use|invoke|run)\s+"
                          r"this\s+(?:tool|function)\s+(?:first|immediately|before)\b|\bas\s+the\s+first\s+step\b"
@@ -128,11 +129,11 @@ SIGNALS = (
 )
 
 
-_QUOTED_BEFORE = re.compile(r"(?:[\"'`“\u2018«]|\b(?:such\s+as|like|e\.\s?g\.|for\s+example|phrases?|strings?"
+_QUOTED_BEFORE = lazy(r"(?:[\"'`“\u2018«]|\b(?:such\s+as|like|e\.\s?g\.|for\s+example|phrases?|strings?"
                                r"|patterns?|detects?|flags?|blocks?|scores?)\s*[:,]?\s*[\"'`“\u2018«]?)\s*$", _FLAGS)
 
 
-_FENCE_BEFORE = re.compile(r"(?:`{3,}|~{3,})[^\n`]*\s*$")
+_FENCE_BEFORE = lazy(r"(?:`{3,}|~{3,})[^\n`]*\s*$")
 
 
 def _mentioned(value: str, start: int) -> bool:
@@ -185,9 +186,9 @@ def tool_description_instructions(document: Document, context: CheckContext) -> 
 
 # --- PL231 tool-description-padding -----------------------------------------------------------------
 
-SPACE_RUN = re.compile(r"[ \t\u00a0\u3000]{20,}")
+SPACE_RUN = lazy(r"[ \t\u00a0\u3000]{20,}")
 LONG_RUN = 50  # spaces that push what follows off any client's line, whatever it says
-BLANK_LINES = re.compile(r"(?:[ \t]*(?:\r\n|\r|\n)){6,}")
+BLANK_LINES = lazy(r"(?:[ \t]*(?:\r\n|\r|\n)){6,}")
 
 
 def _token_count(value: str) -> int:
@@ -246,22 +247,22 @@ _NOT_NAMES = frozenset({"this", "that", "it", "any", "other", "another", "the", 
                         "you", "they", "user", "users", "data", "request", "requests", "called", "used", "one",
                         "each", "every", "all", "some", "these", "those", "its", "results", "result"})
 SHADOW = (
-    re.compile(rf"\b(?:when(?:ever)?|before|after|if|each\s+time|every\s+time|once)\s+(?:the\s+|a\s+|an\s+)?{_NAME}"
+    lazy(rf"\b(?:when(?:ever)?|before|after|if|each\s+time|every\s+time|once)\s+(?:the\s+|a\s+|an\s+)?{_NAME}"
                   r"\s+(?:tool\s+|function\s+)?(?:is|are|gets?|has\s+been|was)\s+(?:being\s+)?(?:used|called|invoked"
                   r"|present|available|run|executed|triggered|loaded|connected)\b", _FLAGS),
-    re.compile(rf"\b(?:when(?:ever)?|before|after|each\s+time|every\s+time)\s+(?:you\s+)?(?:use|using|call|calling"
+    lazy(rf"\b(?:when(?:ever)?|before|after|each\s+time|every\s+time)\s+(?:you\s+)?(?:use|using|call|calling"
                   rf"|invoke|invoking|run|running)\s+(?:the\s+)?{_NAME}", _FLAGS),
-    re.compile(rf"\b(?:the\s+)?{_NAME}\s+(?:tool|function)\s+(?:must|should|shall)\s+(?:always|also|only|never)\b",
+    lazy(rf"\b(?:the\s+)?{_NAME}\s+(?:tool|function)\s+(?:must|should|shall)\s+(?:always|also|only|never)\b",
                   _FLAGS),
 )
-ALL_TOOLS = re.compile(r"\b(?:all|every|any|each)\s+(?:other\s+)?(?:tools?|functions?|commands?|tool\s+calls?"
+ALL_TOOLS = lazy(r"\b(?:all|every|any|each)\s+(?:other\s+)?(?:tools?|functions?|commands?|tool\s+calls?"
                           r"|mcp\s+servers?|servers?)\b[^.\n]{0,60}?\b(?:must|should|shall|always|need\s+to|have\s+to"
                           r"|are\s+required)\b", _FLAGS)
 
 
-CAMEL = re.compile(r"[a-z][A-Z]")
+CAMEL = lazy(r"[a-z][A-Z]")
 # what an order about another tool of the same set changes, beyond when to call it
-MODIFIES = re.compile(r"\b(?:bcc|cc|forward|send|change|override|replace|redirect|prefix|append|include|also"
+MODIFIES = lazy(r"\b(?:bcc|cc|forward|send|change|override|replace|redirect|prefix|append|include|also"
                          r"|always|instead|secretly|silently)\b", _FLAGS)
 
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 import os
 import unicodedata
 from itertools import groupby
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from rich.cells import cell_len, get_character_cell_size
 from rich.console import Console
-from rich.syntax import Syntax
 from rich.text import Text
 
 from promptlint.findings import Location, Report
 from promptlint.registry import Rule
 from promptlint.report.summary import summary_line
+
+if TYPE_CHECKING:
+    from rich.syntax import Syntax  # imported when a frame is drawn: pygments costs a clean run 50 ms
 
 _HIDDEN = {"Cf", "Cc", "Co", "Cn", "Zl", "Zp"}
 _STYLE = {"error": "bold red", "warning": "bold yellow", "note": "bold cyan"}
@@ -164,6 +166,8 @@ def render(report: Report, rules: dict[str, Rule], out: IO[str], color: bool) ->
     # code frames fit the terminal; into a pipe or a file (CI logs), as wide as rustc's default
     columns = console.width if console.is_terminal or os.environ.get("COLUMNS") else _PIPE_COLUMNS
     for path, results in groupby(report.results, key=lambda result: result.location.path):
+        from rich.syntax import Syntax
+
         console.print(Text(path, style="bold underline"))
         syntax = Syntax("", _lexer(path), theme="ansi_dark", background_color="default")
         for result in results:
