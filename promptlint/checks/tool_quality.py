@@ -28,6 +28,7 @@ from typing import Any
 from promptlint.context import CheckContext
 from promptlint.findings import Applicability, Finding, Fix, Related
 from promptlint.model import Document, Node, Span, Tool
+from promptlint.schema_prefilter import plainly_valid
 from promptlint.tool_schema import MAX_SCHEMA_DEPTH, Parameter, tool_parameters
 
 SCHEMA_PROVIDERS = ("openai", "anthropic", "mcp", "native")
@@ -144,9 +145,11 @@ def metaschema_errors(schema: Node) -> list[SchemaError]:
     plain = schema.plain()
     if not isinstance(plain, (dict, bool)):
         return [SchemaError(schema.key_span or schema.span, "a schema must be an object (or a boolean)", "")]
+    declared = plain.get("$schema") if isinstance(plain, dict) else None
+    if (declared is None or declared in DRAFT_2020_12) and plainly_valid(plain):
+        return []  # surely valid under 2020-12: the full validator (about 2 ms a tool) has nothing to say
     import jsonschema  # only files with tool schemas need it: a one-file run of a prompt does not pay for it
 
-    declared = plain.get("$schema") if isinstance(plain, dict) else None
     validator_class: Any = jsonschema.Draft202012Validator
     if isinstance(declared, str):
         validator_class = jsonschema.validators.validator_for({"$schema": declared},
@@ -173,6 +176,9 @@ def metaschema_errors(schema: Node) -> list[SchemaError]:
         reported.add((span.start, shown))
         found.append(SchemaError(span, shown, where))
     return found
+
+
+DRAFT_2020_12 = ("https://json-schema.org/draft/2020-12/schema", "https://json-schema.org/draft/2020-12/schema#")
 
 
 @lru_cache(maxsize=16)

@@ -9,24 +9,33 @@ from importlib import resources
 from typing import Any
 
 from promptlint.model import Node, Problem, Span
+from promptlint.schema_conformance import conforms
 
 
 @cache
 def _validator(schema_name: str) -> Any:
     import jsonschema  # imported on first use: only some formats need it
 
-    schema = json.loads(resources.files("promptlint.schemas").joinpath(schema_name).read_text("utf-8"))
+    schema = _schema(schema_name)
     cls = jsonschema.validators.validator_for(schema)
     return cls(schema)
 
 
+@cache
+def _schema(schema_name: str) -> Any:
+    return json.loads(resources.files("promptlint.schemas").joinpath(schema_name).read_text("utf-8"))
+
+
 def schema_problems(root: Node, schema_name: str) -> list[Problem]:
+    plain = root.plain()
+    if conforms(plain, _schema(schema_name)):
+        return []  # surely valid: no need to load (or run) the full validator
     from jsonschema.exceptions import best_match
 
     validator = _validator(schema_name)
     problems: list[Problem] = []
     seen: set[tuple[int, str]] = set()
-    for error in sorted(validator.iter_errors(root.plain()), key=lambda e: [str(p) for p in e.absolute_path]):
+    for error in sorted(validator.iter_errors(plain), key=lambda e: [str(p) for p in e.absolute_path]):
         if error.context:  # oneOf/anyOf: report the branch that came closest
             error = best_match(error.context)
         for problem in _describe(root, error):
