@@ -238,17 +238,18 @@ def _lint_stdin(name: str, selection: Selection, force_exclude: bool) -> Report:
     from promptlint.discover import PathPatterns, display_path
     from promptlint.engine import lint_source
     from promptlint.findings import Skipped
-    from promptlint.formats import MAX_FILE_BYTES, path_reader
+    from promptlint.formats import max_file_bytes, path_reader
 
     config = selection.config
     shown = display_path(Path(name), config.root)
     excludes = PathPatterns(config.root, config.exclude) if force_exclude and config.exclude else None
     if excludes is not None and excludes.matches(Path(name).absolute(), False):
         return Report(root=str(config.root.absolute()), skipped=[Skipped(shown, "excluded by the configuration")])
-    data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        _fail(f"standard input is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; promptlint lints no file "
-              "that large")
+    limit = max_file_bytes(config.settings_for(shown))  # `max-file-size` applies as to the file on disk
+    data = sys.stdin.buffer.read(limit + 1)
+    if len(data) > limit:
+        _fail(f"standard input is larger than {limit // (1024 * 1024)} MiB (max-file-size: {limit} bytes); "
+              "raise `max-file-size` in the configuration to lint it")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:

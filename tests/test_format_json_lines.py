@@ -66,3 +66,16 @@ def test_pl001_help_speaks_to_the_format_at_hand(tmp_path: Path, monkeypatch: py
     hints = {item["path"]: item["fix_hint"] for item in report["findings"] if item["rule_id"] == "PL001"}
     assert hints["tools.jsonl"].startswith("A JSON Lines file holds one complete JSON value per line")
     assert hints["AGENTS.md"].startswith("The front matter between the opening and closing `---` lines is YAML")
+
+
+def test_a_tool_line_nested_past_the_bound_is_reported_not_skipped(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # nesting must not hide a tool set from the linter, even among lines that hold no tool
+    nested = '{"tools": ' + "[" * 300 + "]" * 300 + "}"
+    write(tmp_path / "x.jsonl", '{"name": "a"}\n' + nested + "\n")
+    write(tmp_path / "plain.jsonl", '{"name": "a"}\n' + "[" * 300 + "]" * 300 + "\n")
+    monkeypatch.chdir(tmp_path)
+    report = json_report(".")
+    assert [(item["path"], item["rule_id"], item["start_line"]) for item in report["findings"]] == [
+        ("x.jsonl", "PL001", 2)]
+    assert [item["path"] for item in report["skipped"]] == ["plain.jsonl"]

@@ -163,3 +163,12 @@ def test_not_utf8_is_a_clear_error(in_tmp: Path) -> None:
     result = piped(b"id: caf\xe9\n", "-", "--stdin-filename", NAME)
     assert result.exit_code == 2
     assert "not valid UTF-8" in result.stderr
+
+
+def test_max_file_size_applies_to_standard_input_as_to_the_file(in_tmp: Path) -> None:
+    (in_tmp / ".promptlint.yaml").write_text("max-file-size: 100\n", "utf-8")
+    result = piped(CLEAN_PROMPT, "-", "--stdin-filename", NAME)
+    assert result.exit_code == 2
+    assert "max-file-size: 100 bytes" in result.stderr
+    (in_tmp / ".promptlint.yaml").write_text(f"max-file-size: {len(CLEAN_PROMPT)}\n", "utf-8")
+    assert piped(CLEAN_PROMPT, "-", "--stdin-filename", NAME).exit_code == 0

@@ -6,6 +6,9 @@ read. A file none of whose lines holds a tool is not ours."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from promptlint.formats.data import starts_like_ours
 from promptlint.formats.tools import tools_from_list, tools_in
 from promptlint.loaders.json_tree import load_json_in
 from promptlint.model import Document, Node, Problem, SourceFile, Text, Tool, next_line
@@ -23,16 +26,17 @@ def read_json_lines(source: SourceFile) -> Document | None:
         if line.strip():
             node, found = load_json_in(Text.verbatim(line, source, start))
             if node is None:
-                problems.extend(Problem(f"line {number} of this JSON Lines file (one JSON value per line) "
-                                        f"{problem.message.replace('JSON does not parse', 'does not parse')}",
-                                        problem.span, fatal=False) for problem in found)
+                # replace keeps what a bound records (the keys read before it), for starts_like_ours below
+                problems.extend(replace(problem, fatal=False, message=(
+                    f"line {number} of this JSON Lines file (one JSON value per line) "
+                    f"{problem.message.replace('JSON does not parse', 'does not parse')}")) for problem in found)
             else:
                 lines.append(node)
                 tools.extend(_tools_of(node))
         start, number = end, number + 1
     if not tools:
-        if problems and not lines:
-            return Document(source=source, format=None, problems=[Problem(problem.message, problem.span)
+        if problems and (not lines or starts_like_ours(problems)):  # a tool line nested past a bound is no excuse
+            return Document(source=source, format=None, problems=[replace(problem, fatal=True)
                                                                   for problem in problems])
         return None
     root = Node("sequence", lines, source.span(0, len(text)))
