@@ -160,9 +160,10 @@ def _optional(pattern: str, index: int) -> bool:
                                                       and pattern[index + 1:index + 2] in tuple("0123456789,"))
 
 
-def _top_level(pattern: str) -> list[str]:
-    """`pattern` split at its `|` outside groups and classes."""
-    parts, depth, start, index, in_class = [], 0, 0, 0, False
+def _outside_classes(pattern: str, start: int = 0) -> Iterator[tuple[int, str]]:
+    """(index, character) of the characters of `pattern` from `start` that are neither escaped
+    nor inside a `[...]` class: where its groups and alternatives show."""
+    index, in_class = start, False
     while index < len(pattern):
         char = pattern[index]
         if char == "\\":
@@ -174,39 +175,36 @@ def _top_level(pattern: str) -> list[str]:
             in_class = True
             if pattern[index + 1:index + 2] == "]":
                 index += 1  # a ] first in a class is a member
-        elif char == "(":
+        else:
+            yield index, char
+        index += 1
+
+
+def _top_level(pattern: str) -> list[str]:
+    """`pattern` split at its `|` outside groups and classes."""
+    parts, depth, start = [], 0, 0
+    for index, char in _outside_classes(pattern):
+        if char == "(":
             depth += 1
         elif char == ")":
             depth -= 1
         elif char == "|" and depth == 0:
             parts.append(pattern[start:index])
             start = index + 1
-        index += 1
     parts.append(pattern[start:])
     return parts
 
 
 def _closing(pattern: str, opening: int) -> int | None:
     """The index of the `)` that closes the group opening at `opening`."""
-    depth, index, in_class = 0, opening, False
-    while index < len(pattern):
-        char = pattern[index]
-        if char == "\\":
-            index += 2
-            continue
-        if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-            if pattern[index + 1:index + 2] == "]":
-                index += 1
-        elif char == "(":
+    depth = 0
+    for index, char in _outside_classes(pattern, opening):
+        if char == "(":
             depth += 1
         elif char == ")":
             depth -= 1
             if depth == 0:
                 return index
-        index += 1
     return None
 
 
